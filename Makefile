@@ -1,0 +1,38 @@
+# tcpviz — the two set-up commands are `make run` and `make test`.
+GO      ?= go
+BIN     := bin/tcpviz
+export CGO_ENABLED ?= 0
+
+.PHONY: run build test bench fuzz lint clean
+
+build:
+	$(GO) build -o $(BIN) ./cmd/tcpviz
+
+# Builds, then opens the TUI on the default simulated session.
+run: build
+	./$(BIN)
+
+# vet, then every test under the race detector (the race detector needs cgo).
+test:
+	$(GO) vet ./...
+	CGO_ENABLED=1 $(GO) test -race -count=1 -timeout 30m ./...
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+# Short runs of every fuzz target.
+FUZZTIME ?= 15s
+fuzz:
+	@for pkg in $$($(GO) list ./...); do \
+	  for t in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+	    echo "fuzz $$pkg $$t"; $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	  done; \
+	done
+
+lint:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }
+	$(GO) vet ./...
+	CGO_ENABLED=0 $(GO) build ./...
+
+clean:
+	rm -rf bin

@@ -1,0 +1,84 @@
+package main
+
+import (
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/tcpviz/tcpviz/fsm/narrate"
+)
+
+// globalOptions are the flags every subcommand shares.
+type globalOptions struct {
+	format string // "", text, json, summary ("" = TUI on a terminal, text otherwise)
+	lang   string
+}
+
+func newRootCmd() *cobra.Command {
+	opts := &globalOptions{}
+	sim := newSimCmd(opts)
+	root := &cobra.Command{
+		Use:   "tcpviz",
+		Short: "Watch the TCP state machine: simulated, on real loopback sockets, or from captures",
+		Long: `tcpviz makes the TCP state machine of RFC 9293 visible. Two endpoints, a
+client and a server, go through the handshake, exchange data and tear down,
+with every state named, every segment drawn and every step explained.
+
+With no subcommand it runs 'tcpviz sim' on the default scenario.`,
+		Args:          cobra.ArbitraryArgs,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return sim.RunE(sim, args)
+		},
+	}
+	pf := root.PersistentFlags()
+	pf.StringVar(&opts.format, "format", "", "output instead of the TUI: text, json (and summary for replay/live)")
+	pf.StringVar(&opts.lang, "lang", "en", "narration language: en or zh")
+	_ = root.RegisterFlagCompletionFunc("format", cobra.FixedCompletions([]string{"text", "json", "summary"}, cobra.ShellCompDirectiveNoFileComp))
+	_ = root.RegisterFlagCompletionFunc("lang", cobra.FixedCompletions([]string{"en", "zh"}, cobra.ShellCompDirectiveNoFileComp))
+	// The root runs sim, so it takes sim's flags too.
+	root.Flags().AddFlagSet(sim.Flags())
+
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
+	root.AddCommand(sim, newScenariosCmd(opts), newReplayCmd(opts), newLiveCmd(opts), newEchoCmd(opts), newVersionCmd())
+	return root
+}
+
+// parseLang validates --lang.
+func (o *globalOptions) parseLang() (narrate.Lang, error) {
+	l, err := narrate.ParseLang(o.lang)
+	if err != nil {
+		return l, &usageError{err}
+	}
+	return l, nil
+}
+
+// outputFormat resolves --format against the allowed values; "" means the
+// TUI when stdout is a terminal and text otherwise.
+func (o *globalOptions) outputFormat(allowed ...string) (string, error) {
+	f := o.format
+	if f == "" {
+		if stdoutIsTerminal() {
+			return "tui", nil
+		}
+		return "text", nil
+	}
+	for _, a := range allowed {
+		if f == a {
+			return f, nil
+		}
+	}
+	return "", usageErrorf("unknown --format %q (want %s)", f, strings.Join(allowed, ", "))
+}
+
+// stdoutIsTerminal reports whether stdout is a character device.
+func stdoutIsTerminal() bool {
+	fi, err := os.Stdout.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// notBuilt is what a subcommand that does not exist yet says.
+func notBuilt(name string) error {
+	return usageErrorf("'%s' is not built yet", name)
+}

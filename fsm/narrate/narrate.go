@@ -1,0 +1,177 @@
+package narrate
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/tcpviz/tcpviz/fsm"
+	"github.com/tcpviz/tcpviz/fsm/timeline"
+)
+
+// Lang is a narration language.
+type Lang uint8
+
+// The languages.
+const (
+	EN Lang = iota
+	ZH
+)
+
+// ParseLang accepts "en" or "zh".
+func ParseLang(s string) (Lang, error) {
+	switch strings.ToLower(s) {
+	case "en", "":
+		return EN, nil
+	case "zh":
+		return ZH, nil
+	}
+	return EN, fmt.Errorf("unknown language %q (want en or zh)", s)
+}
+
+// template is one reason's text in both languages. Placeholders:
+//
+//	{side} {peer}   the endpoint the reason is about, and the other one
+//	{from} {to}     its state before and after the step
+//	{flags} {seq} {ack} {len} {win}   the step's segment (absolute numbers)
+//	{rseq} {rack}   relative numbers where known, else absolute
+//	{call}          the socket call
+type template struct{ en, zh string }
+
+// templates maps each reason to its sentence. Filled by the files of this
+// package, one per source of reasons (endpoint.go, observe.go).
+var templates = map[fsm.Reason]template{}
+
+func register(m map[fsm.Reason]template) {
+	for r, t := range m {
+		templates[r] = t
+	}
+}
+
+// Note returns the sentence for step i of tl: what happened and why.
+func Note(tl *timeline.Timeline, i int, lang Lang) string {
+	s := &tl.Steps[i]
+	var parts []string
+	for _, side := range [...]fsm.Side{fsm.Client, fsm.Server} {
+		if r := s.Why[side]; r != fsm.ReasonNone {
+			if t, ok := templates[r]; ok {
+				parts = append(parts, fill(pick(t, lang), tl, i, side))
+			}
+		}
+	}
+	if len(parts) == 0 {
+		parts = append(parts, fallback(tl, i, lang))
+	}
+	if s.Detail != "" {
+		parts = append(parts, s.Detail)
+	}
+	sep := " "
+	if lang == ZH {
+		sep = ""
+	}
+	return strings.Join(parts, sep)
+}
+
+func pick(t template, lang Lang) string {
+	if lang == ZH && t.zh != "" {
+		return t.zh
+	}
+	return t.en
+}
+
+// fill replaces the placeholders of text with values from step i.
+func fill(text string, tl *timeline.Timeline, i int, side fsm.Side) string {
+	if !strings.Contains(text, "{") {
+		return text
+	}
+	s := &tl.Steps[i]
+	prev := tl.Prev(i)
+	rseq, rack := uint32(s.Seg.Seq), uint32(s.Seg.Ack)
+	if v, ok := tl.RelSeq(s); ok {
+		rseq = v
+	}
+	if v, ok := tl.RelAck(s); ok {
+		rack = v
+	}
+	r := strings.NewReplacer(
+		"{side}", side.String(),
+		"{peer}", side.Peer().String(),
+		"{from}", prev[side].String(),
+		"{to}", s.States[side].String(),
+		"{flags}", s.Seg.Flags.String(),
+		"{seq}", strconv.FormatUint(uint64(s.Seg.Seq), 10),
+		"{ack}", strconv.FormatUint(uint64(s.Seg.Ack), 10),
+		"{rseq}", strconv.FormatUint(uint64(rseq), 10),
+		"{rack}", strconv.FormatUint(uint64(rack), 10),
+		"{len}", strconv.FormatUint(uint64(s.Seg.Len), 10),
+		"{win}", strconv.FormatUint(uint64(s.Seg.Window), 10),
+		"{call}", s.Call,
+	)
+	return r.Replace(text)
+}
+
+// fallback describes a step no reason explains, from its event and the
+// state changes alone.
+func fallback(tl *timeline.Timeline, i int, lang Lang) string {
+	s := &tl.Steps[i]
+	prev := tl.Prev(i)
+	var b strings.Builder
+	switch s.Event {
+	case timeline.Init:
+		if lang == ZH {
+			fmt.Fprintf(&b, "开始：客户端处于 %s，服务器处于 %s。", s.States[fsm.Client], s.States[fsm.Server])
+		} else {
+			fmt.Fprintf(&b, "Start: the client is %s and the server is %s.", s.States[fsm.Client], s.States[fsm.Server])
+		}
+		return b.String()
+	case timeline.App:
+		if lang == ZH {
+			fmt.Fprintf(&b, "应用程序调用 %s。", s.Call)
+		} else {
+			fmt.Fprintf(&b, "The application calls %s.", s.Call)
+		}
+	case timeline.Send, timeline.Arrive, timeline.Drop, timeline.Observe:
+		verb := map[timeline.Event][2]string{
+			timeline.Send:    {"sends", "发送"},
+			timeline.Arrive:  {"'s segment arrives:", "的报文到达："},
+			timeline.Drop:    {"'s segment is lost:", "的报文丢失："},
+			timeline.Observe: {"sends", "发送"},
+		}[s.Event]
+		from := s.Dir.From()
+		if lang == ZH {
+			fmt.Fprintf(&b, "%s%s %s（seq=%d ack=%d len=%d）。", sideName(from, lang), verb[1], s.Seg.Flags, uint32(s.Seg.Seq), uint32(s.Seg.Ack), s.Seg.Len)
+		} else {
+			sep := " "
+			if strings.HasPrefix(verb[0], "'") {
+				sep = ""
+			}
+			fmt.Fprintf(&b, "The %s%s%s %s (seq=%d ack=%d len=%d).", from, sep, verb[0], s.Seg.Flags, uint32(s.Seg.Seq), uint32(s.Seg.Ack), s.Seg.Len)
+		}
+	case timeline.Timer:
+		if lang == ZH {
+			fmt.Fprintf(&b, "%s的定时器到期。", sideName(s.Actor, lang))
+		} else {
+			fmt.Fprintf(&b, "The %s's timer fires.", s.Actor)
+		}
+	}
+	for _, side := range [...]fsm.Side{fsm.Client, fsm.Server} {
+		if prev[side] != s.States[side] {
+			if lang == ZH {
+				fmt.Fprintf(&b, "%s：%s → %s。", sideName(side, lang), prev[side], s.States[side])
+			} else {
+				fmt.Fprintf(&b, " The %s moves %s → %s.", side, prev[side], s.States[side])
+			}
+		}
+	}
+	return b.String()
+}
+
+func sideName(s fsm.Side, lang Lang) string {
+	if lang == ZH {
+		if s == fsm.Client {
+			return "客户端"
+		}
+		return "服务器"
+	}
+	return s.String()
+}
