@@ -1,5 +1,7 @@
 package fsm
 
+import "fmt"
+
 // Reason says why an endpoint's state or variables changed at a step: which
 // rule of RFC 9293 fired. Views turn it into a trigger label and a sentence
 // (package narrate); tests compare it.
@@ -61,8 +63,49 @@ const (
 	LinkDuplicate // the link delivered the segment twice
 	LinkDelay     // the link held the segment back
 
+	// Added after the first set; kept at the end so earlier values do not move.
+	RcvRstIgnored     // RST that fails the checks (out of window, or unacceptable in SYN-SENT/CLOSED): dropped silently
+	RcvIgnored        // segment this state has no use for (no SYN in LISTEN, no ACK bit, …): dropped
+	RcvSynToListen    // in-window SYN in SYN-RECEIVED from a passive OPEN: back to LISTEN (§3.10.7.4 fourth check)
+	RcvOutOfOrder     // acceptable segment beyond RCV.NXT: not queued, duplicate ACK sent (§3.10.7.4 seventh check)
+	RcvWindowUpdate   // ACK that opens the peer's window without acknowledging anything new
+	RcvDataAfterClose // data for a socket the application closed: Linux answers with RST
+	TimerPersist      // zero-window probe: the peer's window is shut and data waits (§3.8.6.1)
+
 	endpointReasonsEnd
 )
 
 // ObserverReasons is the first value of the passive observer's reasons.
 const ObserverReasons Reason = 100
+
+// NumEndpointReasons is one more than the last endpoint/simulator reason, for
+// tables indexed by Reason.
+const NumEndpointReasons = int(endpointReasonsEnd)
+
+var reasonNames = [...]string{
+	ReasonNone: "none", AppPassiveOpen: "app-passive-open", AppActiveOpen: "app-active-open",
+	AppSend: "app-send", AppReceive: "app-receive", AppClose: "app-close",
+	AppCloseUnread: "app-close-unread", AppShutdown: "app-shutdown", AppAbort: "app-abort",
+	AppRestart: "app-restart", AppAccept: "app-accept",
+	RcvInClosed: "rcv-in-closed", RcvSynInListen: "rcv-syn-in-listen", RcvRstInListen: "rcv-rst-in-listen",
+	RcvAckInListen: "rcv-ack-in-listen", RcvSynAck: "rcv-syn-ack", RcvSynSimultaneous: "rcv-syn-simultaneous",
+	RcvRstRefused: "rcv-rst-refused", RcvBadAckSynSent: "rcv-bad-ack-syn-sent", RcvUnacceptable: "rcv-unacceptable",
+	RcvRst: "rcv-rst", RcvRstToListen: "rcv-rst-to-listen", RcvRstChallenge: "rcv-rst-challenge",
+	RcvSynChallenge: "rcv-syn-challenge", RcvAckOfSyn: "rcv-ack-of-syn", RcvBadAckSynRcvd: "rcv-bad-ack-syn-rcvd",
+	RcvAck: "rcv-ack", RcvDupAck: "rcv-dup-ack", RcvAckFuture: "rcv-ack-future", RcvData: "rcv-data",
+	RcvDuplicate: "rcv-duplicate", RcvAckOfFin: "rcv-ack-of-fin", RcvFin: "rcv-fin",
+	RcvFinAckOfFin: "rcv-fin-ack-of-fin", RcvFinInTimeWait: "rcv-fin-in-time-wait",
+	TimerRetransmit: "timer-retransmit", TimerGiveUp: "timer-give-up", TimerTimeWait: "timer-time-wait",
+	TimerFinWait2: "timer-fin-wait-2", LinkDrop: "link-drop", LinkDuplicate: "link-duplicate",
+	LinkDelay: "link-delay", RcvRstIgnored: "rcv-rst-ignored", RcvIgnored: "rcv-ignored",
+	RcvSynToListen: "rcv-syn-to-listen", RcvOutOfOrder: "rcv-out-of-order", RcvWindowUpdate: "rcv-window-update",
+	RcvDataAfterClose: "rcv-data-after-close", TimerPersist: "timer-persist",
+}
+
+// String returns a short kebab-case name of the reason, for tests and logs.
+func (r Reason) String() string {
+	if int(r) < len(reasonNames) && reasonNames[r] != "" {
+		return reasonNames[r]
+	}
+	return fmt.Sprintf("Reason(%d)", uint16(r))
+}

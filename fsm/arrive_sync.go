@@ -1,0 +1,372 @@
+package fsm
+
+import "time"
+
+// This file holds SEGMENT ARRIVES for SYN-RECEIVED and the synchronized
+// states (§3.10.7.4), in the RFC's order of checks: sequence number, RST,
+// SYN, ACK, URG, text, FIN. Each check is one method; arrival carries what
+// the earlier ones decided.
+
+// arrival is the running outcome of one segment's processing.
+type arrival struct {
+	r       *Result
+	needAck bool // an ACK must go out (unless a data segment carries it)
+}
+
+// note records why the segment mattered, unless a weightier rule (one that
+// changed the state, or data) has already said so.
+func (a *arrival) note(reason Reason) {
+	switch a.r.Reason {
+	case ReasonNone, RcvAck, RcvDupAck, RcvWindowUpdate:
+		a.r.Reason = reason
+	}
+}
+
+// arriveSynchronized handles SYN-RECEIVED, ESTABLISHED, FIN-WAIT-1,
+// FIN-WAIT-2, CLOSE-WAIT, CLOSING, LAST-ACK and TIME-WAIT.
+func (e *Endpoint) arriveSynchronized(now time.Duration, seg Segment) Result {
+	r := e.result()
+	a := arrival{r: &r}
+	ctl := seg.Flags & (SYN | ACK | RST | FIN)
+
+	switch {
+	case e.state == TimeWait && ctl&(SYN|RST) == 0 && ctl&FIN != 0 && seg.End() == e.tcb.RcvNxt:
+		// §3.10.7.4 eighth check, TIME-WAIT: "The only thing that can
+		// arrive in this state is a retransmission of the remote FIN.
+		// Acknowledge it, and restart the 2 MSL timeout." The peer resends
+		// it because our last ACK was lost; TIME-WAIT is there for this.
+		r.Reason = RcvFinInTimeWait
+		r.Out = append(r.Out, e.ackSeg())
+		e.tw.set(now + e.cfg.TimeWait)
+		return r
+	case e.state == SynReceived && ctl == SYN && seg.Seq == e.tcb.IRS:
+		// The peer resent its SYN: our SYN,ACK was lost or is late. Linux
+		// (tcp_check_req) answers with the SYN,ACK again rather than the
+		// bare ACK of the first check, which the peer in SYN-SENT would
+		// drop.
+		r.Reason = RcvDuplicate
+		r.Out = append(r.Out, e.seg(SYN|ACK, e.tcb.ISS, nil))
+		return r
+	case e.state == SynReceived && ctl&(SYN|ACK|RST) == SYN|ACK && seg.Seq == e.tcb.IRS:
+		// Simultaneous open (Figure 8, line 6): the peer's SYN,ACK repeats
+		// the SYN we already have; its ACK is what matters. Take the SYN
+		// as already received and go on with the ACK, as Linux does.
+		seg.Flags &^= SYN
+		seg.Seq = seg.Seq.Add(1)
+	}
+
+	// First check: sequence number.
+	if !e.acceptable(seg) {
+		if seg.Flags.Has(RST) {
+			r.Reason = RcvRstIgnored // "If the RST bit is set, drop the segment and return."
+			return r
+		}
+		r.Reason = RcvUnacceptable
+		if seg.SegLen() > 0 && seg.End().LessThanEq(e.tcb.RcvNxt) {
+			r.Reason = RcvDuplicate // all of it was received before: the ACK got lost
+		}
+		r.Out = append(r.Out, e.ackSeg())
+		return r
+	}
+
+	// Second check: RST (RFC 5961 §3.2). Only a RST at exactly RCV.NXT
+	// resets; one elsewhere in the window gets a challenge ACK, so a blind
+	// attacker must guess the exact number while the real peer, whose RST
+	// was legitimate, answers the challenge ACK with a RST that matches.
+	if seg.Flags.Has(RST) {
+		if seg.Seq != e.tcb.RcvNxt {
+			r.Reason = RcvRstChallenge
+			r.Out = append(r.Out, e.ackSeg())
+			return r
+		}
+		switch {
+		case e.state == SynReceived && e.passive:
+			// "If this connection was initiated with a passive OPEN, then
+			// return this connection to the LISTEN state and return."
+			e.toListen()
+			r.Reason = RcvRstToListen
+		case e.state == SynReceived:
+			// "If this connection was initiated with an active OPEN, then
+			// the connection was refused."
+			e.toClosed()
+			r.Reason = RcvRstRefused
+		default:
+			e.toClosed()
+			r.Reason = RcvRst
+		}
+		r.To = e.state
+		return r
+	}
+
+	// Fourth check: SYN (RFC 5961 §4 replaces RFC 793's reset with a
+	// challenge ACK, whatever the sequence number).
+	if seg.Flags.Has(SYN) {
+		if e.state == SynReceived && e.passive {
+			e.toListen()
+			r.To, r.Reason = Listen, RcvSynToListen
+			return r
+		}
+		r.Reason = RcvSynChallenge
+		r.Out = append(r.Out, e.ackSeg())
+		return r
+	}
+
+	// Fifth check: ACK. "If the ACK bit is off, drop the segment and return."
+	if !seg.Flags.Has(ACK) {
+		r.Reason = RcvIgnored
+		return r
+	}
+	if !e.processAck(now, seg, &a) {
+		r.To = e.state
+		return r
+	}
+
+	e.trimToWindow(&seg, &a)
+	e.processText(now, seg, &a)
+	e.finish(now, &a)
+	return r
+}
+
+// acceptable is the first check's four cases (§3.10.7.4):
+//
+//	SEG.LEN  RCV.WND  test
+//	0        0        SEG.SEQ = RCV.NXT
+//	0        >0       RCV.NXT =< SEG.SEQ < RCV.NXT+RCV.WND
+//	>0       0        not acceptable
+//	>0       >0       RCV.NXT =< SEG.SEQ < RCV.NXT+RCV.WND
+//	                  or RCV.NXT =< SEG.SEQ+SEG.LEN-1 < RCV.NXT+RCV.WND
+//
+// With a zero window, "special allowance should be made to accept valid
+// ACKs, URGs, and RSTs": a segment at exactly RCV.NXT passes so that its
+// ACK is processed; its text is then trimmed away.
+func (e *Endpoint) acceptable(seg Segment) bool {
+	n, wnd, nxt := seg.SegLen(), e.rcvWnd(), e.tcb.RcvNxt
+	switch {
+	case n == 0 && wnd == 0:
+		return seg.Seq == nxt
+	case n == 0:
+		return seg.Seq.InWindow(nxt, wnd)
+	case wnd == 0:
+		return seg.Seq == nxt
+	default:
+		return seg.Seq.InWindow(nxt, wnd) || seg.Seq.Add(n-1).InWindow(nxt, wnd)
+	}
+}
+
+// trimToWindow cuts what lies outside [RCV.NXT, RCV.NXT+RCV.WND): the part
+// already received at the front, what the window cannot hold at the end
+// (the FIN first, since it comes last). Anything cut is worth an ACK.
+func (e *Endpoint) trimToWindow(seg *Segment, a *arrival) {
+	nxt := e.tcb.RcvNxt
+	if seg.Seq.LessThan(nxt) {
+		a.needAck = true
+		d := nxt.Sub(seg.Seq)
+		if seg.Flags.Has(SYN) {
+			seg.Flags &^= SYN
+			seg.Seq = seg.Seq.Add(1)
+			d--
+		}
+		cut := min(d, seg.Len)
+		seg.Seq = seg.Seq.Add(cut)
+		seg.Len -= cut
+		seg.Payload = cutFront(seg.Payload, cut)
+		if d > cut && seg.Flags.Has(FIN) { // the FIN itself is old
+			seg.Flags &^= FIN
+			seg.Seq = seg.Seq.Add(1)
+		}
+	}
+	limit := nxt.Add(e.rcvWnd())
+	if limit.LessThan(seg.End()) {
+		a.needAck = true
+		excess := seg.End().Sub(limit)
+		if seg.Flags.Has(FIN) {
+			seg.Flags &^= FIN
+			excess--
+		}
+		excess = min(excess, seg.Len)
+		seg.Len -= excess
+		if uint32(len(seg.Payload)) > seg.Len {
+			seg.Payload = seg.Payload[:seg.Len]
+		}
+	}
+}
+
+func cutFront(p []byte, n uint32) []byte {
+	if uint32(len(p)) <= n {
+		return nil
+	}
+	return p[n:]
+}
+
+// processAck is the fifth check: the ACK field. It reports whether
+// processing goes on to the text and the FIN.
+func (e *Endpoint) processAck(now time.Duration, seg Segment, a *arrival) bool {
+	r := a.r
+	if e.state == SynReceived {
+		// "If SND.UNA < SEG.ACK =< SND.NXT, then enter ESTABLISHED state and
+		// continue processing"; otherwise "form a reset segment
+		// <SEQ=SEG.ACK><CTL=RST> and send it."
+		if !(e.tcb.SndUna.LessThan(seg.Ack) && seg.Ack.LessThanEq(e.tcb.SndNxt)) {
+			r.Reason = RcvBadAckSynRcvd
+			r.Out = append(r.Out, rstSeg(seg.Ack, 0, false))
+			return false
+		}
+		e.state = Established
+		e.tcb.SndWnd, e.wl1, e.wl2 = seg.Window, seg.Seq, seg.Ack
+		r.To, r.Reason = Established, RcvAckOfSyn
+	}
+
+	una := e.tcb.SndUna
+	switch {
+	case e.tcb.SndNxt.LessThan(seg.Ack):
+		// "If the ACK acks something not yet sent (SEG.ACK > SND.NXT), then
+		// send an ACK, drop the segment, and return."
+		a.note(RcvAckFuture)
+		r.Out = append(r.Out, e.ackSeg())
+		return false
+	case una.LessThan(seg.Ack):
+		e.tcb.SndUna = seg.Ack
+		e.ackRtxq()
+		e.armRtx(now, true)
+		a.note(RcvAck)
+	default:
+		// "If the ACK is a duplicate (SEG.ACK =< SND.UNA), it can be ignored."
+		a.note(RcvDupAck)
+	}
+	// Window update, guarded by SND.WL1/WL2 against old segments.
+	if !seg.Ack.LessThan(una) && (e.wl1.LessThan(seg.Seq) || (e.wl1 == seg.Seq && e.wl2.LessThanEq(seg.Ack))) {
+		if e.tcb.SndWnd != seg.Window && seg.Ack == una && seg.SegLen() == 0 {
+			a.note(RcvWindowUpdate)
+		}
+		e.tcb.SndWnd, e.wl1, e.wl2 = seg.Window, seg.Seq, seg.Ack
+	}
+
+	switch e.state {
+	case FinWait1:
+		// "In addition to the processing for the ESTABLISHED state, if the
+		// FIN segment is now acknowledged, then enter FIN-WAIT-2."
+		if e.finAcked() {
+			e.toFinWait2(now)
+			r.To, r.Reason = FinWait2, RcvAckOfFin
+		}
+	case Closing:
+		// "If the ACK acknowledges our FIN, then enter the TIME-WAIT state;
+		// otherwise, ignore the segment."
+		if e.finAcked() {
+			e.toTimeWait(now)
+			r.To, r.Reason = TimeWait, RcvAckOfFin
+		}
+		return false
+	case LastAck:
+		// "The only thing that can arrive in this state is an acknowledgment
+		// of our FIN. If our FIN is now acknowledged, delete the TCB, enter
+		// the CLOSED state, and return."
+		if e.finAcked() {
+			e.toClosed()
+			r.To, r.Reason = Closed, RcvAckOfFin
+			return false
+		}
+	}
+	return true
+}
+
+// processText is the sixth to eighth checks: URG (ignored: urgent data is
+// obsolete, RFC 6093), the segment text, and the FIN.
+func (e *Endpoint) processText(now time.Duration, seg Segment, a *arrival) {
+	r := a.r
+	if seg.SegLen() == 0 {
+		return
+	}
+	if e.tcb.RcvNxt.LessThan(seg.Seq) {
+		// In the window but beyond RCV.NXT: a segment before it is missing.
+		// It is not kept (the RFC allows holding it; keeping none keeps the
+		// model simple and the sender's retransmission fills the gap); the
+		// duplicate ACK tells the sender where the gap starts. Its FIN, if
+		// any, cannot be processed before the gap is filled.
+		a.note(RcvOutOfOrder)
+		a.needAck = true
+		return
+	}
+
+	// Seventh check: segment text.
+	if seg.Len > 0 {
+		switch e.state {
+		case Established, FinWait1, FinWait2:
+			if e.userClosed && e.cfg.RSTOnDataAfterClose && e.state != Established {
+				// Linux (RFC 1122 §4.2.2.13): nobody can read this data
+				// any more, so the peer is told with a RST, <SEQ=SEG.ACK>.
+				e.toClosed()
+				r.Out = append(r.Out, rstSeg(seg.Ack, 0, false))
+				r.To, r.Reason = Closed, RcvDataAfterClose
+				a.needAck = false
+				return
+			}
+			e.rcvBuf = appendPayload(e.rcvBuf, seg)
+			e.tcb.RcvNxt = e.tcb.RcvNxt.Add(seg.Len)
+			a.needAck = true
+			a.note(RcvData)
+		default:
+			// CLOSE-WAIT, CLOSING, LAST-ACK, TIME-WAIT: "This should not
+			// occur since a FIN has been received from the remote side.
+			// Ignore the segment text." (The FIN with it is a duplicate too.)
+			a.note(RcvIgnored)
+			return
+		}
+	}
+
+	// Eighth check: FIN. It occupies one sequence number (§3.4), so
+	// RCV.NXT moves past it and the ACK acknowledges it like a byte of data.
+	if !seg.Flags.Has(FIN) {
+		return
+	}
+	e.tcb.RcvNxt = e.tcb.RcvNxt.Add(1)
+	e.peerFin = true
+	a.needAck = true
+	switch e.state {
+	case Established:
+		e.state = CloseWait
+		r.Reason = RcvFin
+	case FinWait1:
+		// Our FIN is not acknowledged yet (else processAck moved us to
+		// FIN-WAIT-2): the FINs crossed, simultaneous close.
+		e.state = Closing
+		r.Reason = RcvFin
+	case FinWait2:
+		e.toTimeWait(now)
+		r.Reason = RcvFin
+		if r.From == FinWait1 {
+			// One segment carried the peer's FIN and the ACK of ours:
+			// FIN-WAIT-1 → TIME-WAIT directly (Figure 5's FIN-WAIT-1 edge
+			// "rcv FIN, ACK of FIN").
+			r.Reason = RcvFinAckOfFin
+		}
+	case TimeWait:
+		e.tw.set(now + e.cfg.TimeWait)
+		r.Reason = RcvFinInTimeWait
+	}
+	r.To = e.state
+}
+
+// appendPayload appends a segment's text to buf: SEG.LEN octets, from the
+// payload as far as it goes (zeros where a segment claims more than it
+// carries; nothing on the wire does that, but a caller could).
+func appendPayload(buf []byte, seg Segment) []byte {
+	n := min(uint32(len(seg.Payload)), seg.Len)
+	buf = append(buf, seg.Payload[:n]...)
+	for ; n < seg.Len; n++ {
+		buf = append(buf, 0)
+	}
+	return buf
+}
+
+// finish sends what the segment made possible (data the peer's window now
+// admits, a queued FIN) and the ACK it calls for, which a data segment
+// going out anyway carries instead.
+func (e *Endpoint) finish(now time.Duration, a *arrival) {
+	before := len(a.r.Out)
+	e.output(now, a.r)
+	if a.needAck && len(a.r.Out) == before && e.state != Closed {
+		a.r.Out = append(a.r.Out, e.ackSeg())
+	}
+	a.r.To = e.state
+}
