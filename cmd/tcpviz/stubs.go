@@ -5,16 +5,6 @@ import "github.com/spf13/cobra"
 // Subcommands whose issues are not done yet. Each moves to its own file
 // (sim.go, replay.go, live.go, echo.go) when it is built.
 
-func newSimCmd(opts *globalOptions) *cobra.Command {
-	return &cobra.Command{Use: "sim [SCENARIO]", Short: "Play a simulated scenario", Args: cobra.MaximumNArgs(1),
-		RunE: func(*cobra.Command, []string) error { return notBuilt("sim") }}
-}
-
-func newScenariosCmd(opts *globalOptions) *cobra.Command {
-	return &cobra.Command{Use: "scenarios", Short: "List the built-in scenarios", Args: cobra.NoArgs,
-		RunE: func(*cobra.Command, []string) error { return notBuilt("scenarios") }}
-}
-
 func newReplayCmd(opts *globalOptions) *cobra.Command {
 	return &cobra.Command{Use: "replay FILE", Short: "Replay a pcap or pcapng file", Args: cobra.ExactArgs(1),
 		RunE: func(*cobra.Command, []string) error { return notBuilt("replay") }}

@@ -1,0 +1,36 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tcpviz/tcpviz/fsm/sim"
+)
+
+func newScenariosCmd(opts *globalOptions) *cobra.Command {
+	return &cobra.Command{
+		Use:   "scenarios",
+		Short: "List the built-in scenarios",
+		Long:  "List the built-in scenarios 'tcpviz sim SCENARIO' plays, one line each: name and what it shows.",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			scs := sim.Builtin()
+			width := 0
+			for _, sc := range scs {
+				width = max(width, len(sc.Name))
+			}
+			w := cmd.OutOrStdout()
+			for _, sc := range scs {
+				mark := " "
+				if sc.Name == sim.DefaultScenario {
+					mark = "*"
+				}
+				if _, err := fmt.Fprintf(w, "%s %-*s  %s\n", mark, width, sc.Name, sc.Description); err != nil {
+					return err
+				}
+			}
+			return nil
+		},
+	}
+}

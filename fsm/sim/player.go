@@ -1,0 +1,119 @@
+package sim
+
+import (
+	"fmt"
+
+	"github.com/tcpviz/tcpviz/fsm"
+	"github.com/tcpviz/tcpviz/fsm/timeline"
+)
+
+// Scenario is a scripted simulation: calls made before the timeline starts
+// (Setup, whose result the Init step shows), the script proper, and faults
+// the link applies.
+type Scenario struct {
+	Name        string
+	Description string // one line
+	Setup       []Action
+	Script      []Action
+	Faults      []LinkFault
+	Configure   func(*Config) // optional changes to the configuration
+}
+
+// Play runs a scenario to its end on cfg (cfg.Source is set to "scenario
+// NAME") and returns the simulation, which implements timeline.Player.
+func Play(sc Scenario, cfg Config) (*Sim, error) {
+	if sc.Configure != nil {
+		sc.Configure(&cfg)
+	}
+	cfg.Source = "scenario " + sc.Name
+	s := newSim(cfg, sc.Script, sc.Faults)
+	for _, a := range sc.Setup {
+		if err := s.setup(a); err != nil {
+			return nil, fmt.Errorf("scenario %s: setup %s: %w", sc.Name, a, err)
+		}
+	}
+	s.init()
+	if err := s.RunAll(); err != nil {
+		return nil, fmt.Errorf("scenario %s: %w", sc.Name, err)
+	}
+	s.lenient = true
+	return s, nil
+}
+
+// setup makes a call before the Init step; it must send nothing.
+func (s *Sim) setup(a Action) error {
+	ep := s.st.eps[a.Side]
+	var (
+		res fsm.Result
+		err error
+	)
+	switch a.Call.Op {
+	case OpListen:
+		res, err = ep.Listen(0)
+	default:
+		return fmt.Errorf("only listen() can be a setup call")
+	}
+	if err == nil && len(res.Out) > 0 {
+		err = fmt.Errorf("it sent %d segments", len(res.Out))
+	}
+	return err
+}
+
+var _ timeline.Player = (*Sim)(nil)
+
+// InFlight lists the segments on the link after step (sent, neither
+// arrived nor dropped yet), in the order they will arrive.
+func (s *Sim) InFlight(step int) []timeline.InFlight {
+	if step < 0 || step >= len(s.snaps) {
+		return nil
+	}
+	q := s.snaps[step].queue
+	out := make([]timeline.InFlight, len(q))
+	for i, f := range q {
+		out[i] = timeline.InFlight{SegID: f.id, Dir: f.dir, Seg: f.seg, SentAt: f.sent, ArrivesAt: f.at}
+	}
+	return out
+}
+
+// Inject applies a fault to segment segID, in flight after step, and
+// recomputes the rest of the timeline from that step's snapshot. Steps up
+// to and including step are unchanged. The new timeline replaces the
+// current one; the old one is left as it was.
+func (s *Sim) Inject(step, segID int, fault timeline.Fault) (*timeline.Timeline, error) {
+	if step < 0 || step >= len(s.snaps) {
+		return nil, fmt.Errorf("%w: %d (the timeline has %d)", ErrStep, step, len(s.snaps))
+	}
+	st := s.snaps[step].clone()
+	found := -1
+	for i := range st.queue {
+		if st.queue[i].id == segID && !st.queue[i].copy {
+			found = i
+			break
+		}
+	}
+	if found < 0 {
+		return nil, fmt.Errorf("%w: segment %d after step %d", ErrNotInFlight, segID, step)
+	}
+	f := st.queue[found]
+	st.queue = append(st.queue[:found], st.queue[found+1:]...)
+	s.st = st
+	s.applyFault(&f, fault)
+	s.enqueue(f)
+
+	old := s.tl
+	tl := *old
+	tl.Steps = append(make([]timeline.Step, 0, len(old.Steps)+8), old.Steps[:step+1]...)
+	tl.ISN, tl.HasISN = [2]fsm.Seq{}, [2]bool{}
+	for i := range tl.Steps {
+		p := &tl.Steps[i]
+		if p.Event == timeline.Send && p.Seg.Flags.Has(fsm.SYN) && !tl.HasISN[p.Dir.From()] {
+			tl.ISN[p.Dir.From()], tl.HasISN[p.Dir.From()] = p.Seg.Seq, true
+		}
+	}
+	s.tl = &tl
+	s.snaps = s.snaps[: step+1 : step+1]
+	if err := s.RunAll(); err != nil {
+		return nil, err
+	}
+	return s.tl, nil
+}
