@@ -28,7 +28,7 @@ var ErrUnknownInterface = errors.New("unknown interface")
 
 // Config says what to capture.
 type Config struct {
-	Interface string              // e.g. "lo", "eth0"; "" means "lo"
+	Interface string               // e.g. "lo", "eth0"; "" means "lo"
 	Filter    []bpf.RawInstruction // nil keeps every TCP segment (AllTCP)
 	Snaplen   int                  // bytes kept of each packet; 0 means 262144
 	// Buffer is the socket's receive buffer in bytes, which absorbs bursts

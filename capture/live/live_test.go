@@ -5,7 +5,7 @@ import (
 	"errors"
 	"io"
 	"net"
-		"os"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
