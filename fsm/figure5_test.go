@@ -1,0 +1,89 @@
+package fsm
+
+import "testing"
+
+// TestFigure5 covers every edge of RFC 9293's Figure 5 (the connection state
+// diagram), plus the FIN-WAIT-1 → TIME-WAIT edge of RFC 793's diagram, with
+// the segments each edge sends.
+func TestFigure5(t *testing.T) {
+	runEdges(t, []edge{
+		{"§3.10.1", "CLOSED passive OPEN → LISTEN", "CLOSED", []string{"listen"}, Listen, AppPassiveOpen, "", nil},
+		{"§3.10.1", "CLOSED active OPEN → SYN-SENT, snd SYN", "CLOSED", []string{"connect"}, SynSent, AppActiveOpen,
+			"<SEQ=100><CTL=SYN>", nil},
+		{"§3.10.4", "LISTEN CLOSE → CLOSED", "LISTEN", []string{"close"}, Closed, AppClose, "", nil},
+		{"§3.10.7.2", "LISTEN rcv SYN → SYN-RECEIVED, snd SYN,ACK", "LISTEN", []string{"in:<SEQ=300><CTL=SYN>"}, SynReceived, RcvSynInListen,
+			"<SEQ=100><ACK=301><CTL=SYN,ACK>", nil},
+		{"§3.10.2", "LISTEN SEND → SYN-SENT, snd SYN", "LISTEN", []string{"send:hi"}, SynSent, AppSend,
+			"<SEQ=100><CTL=SYN>", nil},
+		{"§3.10.4", "SYN-SENT CLOSE → CLOSED", "SYN-SENT", []string{"close"}, Closed, AppClose, "", nil},
+		{"§3.10.7.3", "SYN-SENT rcv SYN → SYN-RECEIVED, snd SYN,ACK with the original ISS", "SYN-SENT", []string{"in:<SEQ=300><CTL=SYN>"}, SynReceived, RcvSynSimultaneous,
+			"<SEQ=100><ACK=301><CTL=SYN,ACK>", nil},
+		{"§3.10.7.3", "SYN-SENT rcv SYN,ACK → ESTABLISHED, snd ACK", "SYN-SENT", []string{"in:<SEQ=300><ACK=101><CTL=SYN,ACK>"}, Established, RcvSynAck,
+			"<SEQ=101><ACK=301><CTL=ACK>", nil},
+		{"§3.10.7.4", "SYN-RECEIVED rcv ACK of SYN → ESTABLISHED", "SYN-RECEIVED", []string{"in:<SEQ=301><ACK=101><CTL=ACK>"}, Established, RcvAckOfSyn, "", nil},
+		{"§3.10.4", "SYN-RECEIVED CLOSE → FIN-WAIT-1, snd FIN", "SYN-RECEIVED", []string{"close"}, FinWait1, AppClose,
+			"<SEQ=101><ACK=301><CTL=FIN,ACK>", nil},
+		{"§3.10.7.4", "SYN-RECEIVED (passive) rcv RST → LISTEN", "SYN-RECEIVED", []string{"in:<SEQ=301><CTL=RST>"}, Listen, RcvRstToListen, "", nil},
+		{"§3.10.4", "ESTABLISHED CLOSE → FIN-WAIT-1, snd FIN", "ESTABLISHED", []string{"close"}, FinWait1, AppClose,
+			"<SEQ=101><ACK=301><CTL=FIN,ACK>", nil},
+		{"§3.10.7.4", "ESTABLISHED rcv FIN → CLOSE-WAIT, snd ACK", "ESTABLISHED", []string{"in:<SEQ=301><ACK=101><CTL=FIN,ACK>"}, CloseWait, RcvFin,
+			"<SEQ=101><ACK=302><CTL=ACK>", nil},
+		{"§3.10.7.4", "FIN-WAIT-1 rcv ACK of FIN → FIN-WAIT-2", "FIN-WAIT-1", []string{"in:<SEQ=301><ACK=102><CTL=ACK>"}, FinWait2, RcvAckOfFin, "", nil},
+		{"§3.10.7.4", "FIN-WAIT-1 rcv FIN → CLOSING, snd ACK", "FIN-WAIT-1", []string{"in:<SEQ=301><ACK=101><CTL=FIN,ACK>"}, Closing, RcvFin,
+			"<SEQ=102><ACK=302><CTL=ACK>", nil},
+		{"§3.10.7.4", "FIN-WAIT-1 rcv FIN,ACK of FIN → TIME-WAIT, snd ACK", "FIN-WAIT-1", []string{"in:<SEQ=301><ACK=102><CTL=FIN,ACK>"}, TimeWait, RcvFinAckOfFin,
+			"<SEQ=102><ACK=302><CTL=ACK>", nil},
+		{"§3.10.7.4", "FIN-WAIT-2 rcv FIN → TIME-WAIT, snd ACK", "FIN-WAIT-2", []string{"in:<SEQ=301><ACK=102><CTL=FIN,ACK>"}, TimeWait, RcvFin,
+			"<SEQ=102><ACK=302><CTL=ACK>", nil},
+		{"§3.10.7.4", "CLOSING rcv ACK of FIN → TIME-WAIT", "CLOSING", []string{"in:<SEQ=302><ACK=102><CTL=ACK>"}, TimeWait, RcvAckOfFin, "", nil},
+		{"§3.10.4", "CLOSE-WAIT CLOSE → LAST-ACK, snd FIN", "CLOSE-WAIT", []string{"close"}, LastAck, AppClose,
+			"<SEQ=101><ACK=302><CTL=FIN,ACK>", nil},
+		{"§3.10.7.4", "LAST-ACK rcv ACK of FIN → CLOSED", "LAST-ACK", []string{"in:<SEQ=302><ACK=102><CTL=ACK>"}, Closed, RcvAckOfFin, "", nil},
+		{"§3.10.8", "TIME-WAIT timeout 2·MSL → CLOSED", "TIME-WAIT", []string{"tick:60s"}, Closed, TimerTimeWait, "", nil},
+	})
+}
+
+// TestUserCalls covers §3.10.1–3.10.5 in the states where the calls are
+// errors or do something other than Figure 5's edges.
+func TestUserCalls(t *testing.T) {
+	runEdges(t, []edge{
+		{"§3.10.1", "OPEN on an open connection", "ESTABLISHED", []string{"connect"}, Established, ReasonNone, "", ErrConnectionExists},
+		{"§3.10.1", "passive OPEN in LISTEN", "LISTEN", []string{"listen"}, Listen, ReasonNone, "", ErrConnectionExists},
+		{"§3.10.2", "SEND in CLOSED", "CLOSED", []string{"send:x"}, Closed, ReasonNone, "", ErrConnectionDoesNotExist},
+		{"§3.10.2", "SEND in ESTABLISHED: one segment, PSH", "ESTABLISHED", []string{"send:hello"}, Established, AppSend,
+			"<SEQ=101><ACK=301><CTL=ACK,PSH><DATA=hello>", nil},
+		{"§3.10.2", "SEND in SYN-SENT is queued", "SYN-SENT", []string{"send:hello"}, SynSent, AppSend, "", nil},
+		{"§3.10.2", "queued SEND goes out with the handshake's ACK", "SYN-SENT",
+			[]string{"send:hello", "in:<SEQ=300><ACK=101><CTL=SYN,ACK>"}, Established, RcvSynAck,
+			"<SEQ=101><ACK=301><CTL=ACK,PSH><DATA=hello>", nil},
+		{"§3.10.2", "SEND in CLOSE-WAIT", "CLOSE-WAIT", []string{"send:bye"}, CloseWait, AppSend,
+			"<SEQ=101><ACK=302><CTL=ACK,PSH><DATA=bye>", nil},
+		{"§3.10.2", "SEND after CLOSE", "FIN-WAIT-1", []string{"send:x"}, FinWait1, ReasonNone, "", ErrConnectionClosing},
+		{"§3.10.2", "SEND to a zero window is queued", "ESTABLISHED/peer-wnd0", []string{"send:x"}, Established, AppSend, "", nil},
+		{"§3.10.3", "RECEIVE returns the data and does not need a window update", "ESTABLISHED/unread", []string{"recv"}, Established, AppReceive, "", nil},
+		{"§3.10.3", "RECEIVE after the peer's FIN: end of file", "CLOSE-WAIT", []string{"recv"}, CloseWait, ReasonNone, "", ErrConnectionClosing},
+		{"§3.10.3", "RECEIVE in CLOSED", "CLOSED", []string{"recv"}, Closed, ReasonNone, "", ErrConnectionDoesNotExist},
+		{"§3.10.4", "CLOSE in CLOSED", "CLOSED", []string{"close"}, Closed, ReasonNone, "", ErrConnectionDoesNotExist},
+		{"§3.10.4", "CLOSE twice", "FIN-WAIT-1", []string{"close"}, FinWait1, ReasonNone, "", ErrConnectionClosing},
+		{"§3.10.4", "CLOSE in LAST-ACK", "LAST-ACK", []string{"close"}, LastAck, ReasonNone, "", ErrConnectionClosing},
+		{"RFC 2525 §2.17", "CLOSE with unread data sends RST", "ESTABLISHED/unread", []string{"close"}, Closed, AppCloseUnread,
+			"<SEQ=101><ACK=306><CTL=RST,ACK>", nil},
+		{"§3.10.4", "CLOSE after shutdown orphans the socket: FIN-WAIT-2 times out", "FIN-WAIT-2/shutdown",
+			[]string{"close", "tick:60s"}, Closed, TimerFinWait2, "", nil},
+		{"§3.10.4", "shutdown alone: FIN-WAIT-2 waits for ever", "FIN-WAIT-2/shutdown",
+			[]string{"tick:600s"}, FinWait2, ReasonNone, "", nil},
+		{"§3.10.4", "shutdown(SHUT_WR) in ESTABLISHED sends FIN", "ESTABLISHED", []string{"shutdown"}, FinWait1, AppShutdown,
+			"<SEQ=101><ACK=301><CTL=FIN,ACK>", nil},
+		{"§3.10.4", "shutdown(SHUT_WR) in CLOSE-WAIT sends FIN", "CLOSE-WAIT", []string{"shutdown"}, LastAck, AppShutdown,
+			"<SEQ=101><ACK=302><CTL=FIN,ACK>", nil},
+		{"§3.10.4", "FIN follows queued data in a segment of its own", "ESTABLISHED", []string{"send:abc", "close"}, FinWait1, AppClose,
+			"<SEQ=104><ACK=301><CTL=FIN,ACK>", nil},
+		{"§3.10.5", "ABORT in ESTABLISHED sends RST", "ESTABLISHED", []string{"abort"}, Closed, AppAbort,
+			"<SEQ=101><ACK=301><CTL=RST,ACK>", nil},
+		{"§3.10.5", "ABORT in LISTEN sends nothing", "LISTEN", []string{"abort"}, Closed, AppAbort, "", nil},
+		{"§3.10.5", "ABORT in SYN-SENT sends nothing", "SYN-SENT", []string{"abort"}, Closed, AppAbort, "", nil},
+		{"§3.10.5", "ABORT in TIME-WAIT sends nothing", "TIME-WAIT", []string{"abort"}, Closed, AppAbort, "", nil},
+		{"§3.10.5", "ABORT in CLOSED", "CLOSED", []string{"abort"}, Closed, ReasonNone, "", ErrConnectionDoesNotExist},
+		{"§3.5.2", "restart loses everything silently", "ESTABLISHED", []string{"restart"}, Closed, AppRestart, "", nil},
+	})
+}
