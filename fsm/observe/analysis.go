@@ -1,0 +1,120 @@
+package observe
+
+import (
+	"time"
+
+	"github.com/tcpviz/tcpviz/fsm"
+	"github.com/tcpviz/tcpviz/fsm/timeline"
+)
+
+// duplicate reports whether seg is an exact copy of the segment seen just
+// before it, in the same direction and within dupWindow: the link or the
+// capture delivered it twice. A copy carries nothing new, so the observer
+// draws no conclusion from it. Pure ACKs are left to DupAck, as Wireshark
+// does, since a receiver legitimately repeats them.
+func (o *Observer) duplicate(t time.Duration, dir fsm.Dir, seg *fsm.Segment) bool {
+	return o.seen && dir == o.lastDir && t-o.lastT <= dupWindow && t >= o.lastT &&
+		seg.SegLen() > 0 && seg.Seq == o.lastSeq && seg.Ack == o.lastAck &&
+		seg.Flags == o.lastFlg && seg.Len == o.lastLen && seg.Window == o.lastWin
+}
+
+// analyze flags seg as Wireshark's tcp.analysis would and advances what the
+// sender is known to have sent. It runs before the state rules, which read
+// the sender's nxt as including seg.
+//
+//   - LostSegment: seg starts beyond the end of everything its sender was seen
+//     to send ("previous segment not captured"); the skipped space is
+//     remembered as a gap.
+//   - OutOfOrder: seg carries sequence space below that end which was never
+//     seen: it fills (part of) the gap.
+//   - Retransmission: seg carries sequence space (data, SYN or FIN) that was
+//     already seen. A one-octet segment just below the end is a keep-alive
+//     probe, not a retransmission.
+//   - DupAck: a pure ACK repeating its sender's previous acknowledgment and
+//     non-zero window, at its sender's next sequence number.
+//   - ZeroWindow: a zero window on a segment without SYN, FIN or RST.
+//
+// RSTs are not analysed: their sequence number proves nothing about what was
+// sent.
+func (o *Observer) analyze(dir fsm.Dir, seg *fsm.Segment) timeline.Analysis {
+	f := seg.Flags
+	if f.Has(fsm.RST) {
+		return 0
+	}
+	x := &o.s[dir.From()]
+	var a timeline.Analysis
+	ctl := f&(fsm.SYN|fsm.FIN) != 0
+	if seg.Window == 0 && !ctl {
+		a |= timeline.ZeroWindow
+	}
+	sl := seg.SegLen()
+	end := seg.End()
+	if !x.has(bitNxt) {
+		x.nxt = end
+		x.bits |= bitNxt
+		return a
+	}
+	if f.Has(fsm.ACK) && seg.Len == 0 && !ctl && seg.Window != 0 && seg.Seq == x.nxt &&
+		x.bits&(bitAck|bitWin) == bitAck|bitWin &&
+		seg.Ack == x.lastAck && seg.Window == x.win {
+		a |= timeline.DupAck
+	}
+	switch {
+	case x.nxt.LessThan(seg.Seq):
+		a |= timeline.LostSegment
+		x.gapLo, x.gapHi = x.nxt, seg.Seq
+		x.bits |= bitGap
+	case sl > 0 && seg.Seq.LessThan(x.nxt):
+		switch {
+		case seg.Len == 1 && !ctl && seg.Seq.Add(1) == x.nxt:
+			// Keep-alive (Wireshark's rule): one octet below the end.
+		case x.has(bitGap) && seg.Seq.InRange(x.gapLo, x.gapHi):
+			a |= timeline.OutOfOrder
+			x.fillGap(seg.Seq, end)
+		default:
+			a |= timeline.Retransmission
+		}
+	}
+	if x.nxt.LessThan(end) {
+		x.nxt = end
+	}
+	return a
+}
+
+// fillGap shrinks the gap by [seq, end), which starts inside it. One gap is
+// remembered; space filled in its middle leaves its upper part unmarked.
+func (s *side) fillGap(seq, end fsm.Seq) {
+	if seq == s.gapLo {
+		if end.LessThan(s.gapHi) {
+			s.gapLo = end
+		} else {
+			s.gapLo = s.gapHi
+		}
+	} else {
+		s.gapHi = seq
+	}
+	if s.gapLo == s.gapHi {
+		s.bits &^= bitGap
+	}
+}
+
+// record remembers seg as its sender's last segment and the connection's
+// previous one.
+func (o *Observer) record(t time.Duration, dir fsm.Dir, seg *fsm.Segment) {
+	o.seen = true
+	o.lastT, o.lastDir = t, dir
+	o.lastSeq, o.lastAck, o.lastFlg, o.lastLen, o.lastWin = seg.Seq, seg.Ack, seg.Flags, seg.Len, seg.Window
+	if seg.Flags.Has(fsm.RST) {
+		return
+	}
+	x := &o.s[dir.From()]
+	x.win = seg.Window
+	x.bits |= bitWin
+	if seg.Flags.Has(fsm.ACK) {
+		x.lastAck = seg.Ack
+		if !x.has(bitAck) || x.highAck.LessThan(seg.Ack) {
+			x.highAck = seg.Ack
+		}
+		x.bits |= bitAck
+	}
+}

@@ -1,0 +1,424 @@
+package observe
+
+import (
+	"time"
+
+	"github.com/tcpviz/tcpviz/fsm"
+	"github.com/tcpviz/tcpviz/fsm/timeline"
+)
+
+// Observe feeds one segment, seen at capture time t travelling in dir, and
+// returns both sides' states after it. Feed every segment of the
+// connection, in capture order, after calling Expire for t.
+//
+// A segment is read twice, as RFC 9293 §3.10.7 would have each endpoint
+// read it. First for what it proves about its sender: that it sent a SYN,
+// a SYN,ACK, a FIN or a RST, and that it had received what it acknowledges.
+// Then as the receiver processes it, with the receiver's inferred state:
+// the ACK field first (fifth check), the FIN last (eighth check). The
+// receiver processes it the moment it is seen (see the package doc).
+func (o *Observer) Observe(t time.Duration, dir fsm.Dir, seg *fsm.Segment) Update {
+	x := dir.From()
+	f := seg.Flags
+	if f&(fsm.SYN|fsm.ACK|fsm.RST) == fsm.SYN {
+		if s := &o.s[x]; s.state == fsm.Closed && s.has(bitISN) && seg.Seq != s.isn {
+			// A side that lost its connection tries again with a new ISN.
+			o.s[x] = side{state: fsm.Closed}
+		}
+	}
+	var u Update
+	if o.duplicate(t, dir, seg) {
+		u.Analysis = timeline.Duplicate
+		o.lastT = t
+		u.States = o.States()
+		return u
+	}
+	u.Analysis = o.analyze(dir, seg)
+	if f.Has(fsm.RST) {
+		o.onRst(t, x, seg, &u)
+	} else {
+		o.onSegment(t, x, seg, &u)
+	}
+	o.record(t, dir, seg)
+	u.States = o.States()
+	return u
+}
+
+// set moves side s to st because of r.
+func (o *Observer) set(u *Update, t time.Duration, s fsm.Side, st fsm.State, r fsm.Reason) {
+	o.s[s].state = st
+	u.Why[s] = r
+	if st == fsm.TimeWait {
+		o.s[s].deadline = t + o.timeWait
+	}
+}
+
+// acksSyn reports whether ack acknowledges s's SYN and nothing beyond what
+// s sent: SND.UNA < SEG.ACK =< SND.NXT with SND.UNA = ISS (§3.10.7.3).
+func (s *side) acksSyn(ack fsm.Seq) bool {
+	return s.has(bitISN) && s.isn.LessThan(ack) && (!s.has(bitNxt) || ack.LessThanEq(s.nxt))
+}
+
+// acksFin reports whether ack covers s's FIN.
+func (s *side) acksFin(ack fsm.Seq) bool { return s.has(bitFin) && s.finSeq.LessThan(ack) }
+
+// onSegment reads a segment without RST from side x.
+func (o *Observer) onSegment(t time.Duration, x fsm.Side, seg *fsm.Segment, u *Update) {
+	y := x.Peer()
+	X := &o.s[x]
+	prevY := o.s[y].state
+	f := seg.Flags
+	hasAck := f.Has(fsm.ACK)
+
+	// What the segment proves about its sender.
+	switch {
+	case f.Has(fsm.SYN) && hasAck:
+		o.sentSynAck(t, x, seg, u)
+	case f.Has(fsm.SYN):
+		o.sentSyn(t, x, seg, u)
+	case X.state == fsm.Closed:
+		X.bits |= bitAfterClosed
+	case hasAck:
+		o.ackProves(t, x, seg, u)
+	}
+	newFin := false
+	if f.Has(fsm.FIN) {
+		newFin = o.sentFin(t, x, seg, u)
+	}
+
+	// The receiver processes it: the ACK, then the FIN.
+	if hasAck {
+		o.rcvAck(t, y, seg, u)
+	}
+	if f.Has(fsm.FIN) {
+		o.rcvFin(t, y, prevY, seg, newFin, u)
+	}
+}
+
+// sentSyn: x sent a SYN without ACK, an active open (RFC 9293 §3.5).
+func (o *Observer) sentSyn(t time.Duration, x fsm.Side, seg *fsm.Segment, u *Update) {
+	y := x.Peer()
+	X, Y := &o.s[x], &o.s[y]
+	switch X.state {
+	case fsm.Closed, fsm.Listen:
+		// A LISTEN side answers a SYN with SYN,ACK; one that sends a bare SYN
+		// was CLOSED and did an active OPEN.
+		X.isn = seg.Seq
+		X.bits = X.bits&^bitPassive | bitISN
+		o.set(u, t, x, fsm.SynSent, fsm.ObsSynSent)
+		if Y.state == fsm.SynSent {
+			// Simultaneous open (Figure 8): the peer's SYN, seen earlier and
+			// not answered, was in flight when this one was sent, or x would
+			// have answered it with SYN,ACK. The SYNs crossed: each arrives
+			// in SYN-SENT and moves its receiver to SYN-RECEIVED (§3.10.7.3,
+			// fourth check). By the time this SYN is seen both have arrived.
+			o.set(u, t, x, fsm.SynReceived, fsm.ObsSimultaneousOpen)
+			o.set(u, t, y, fsm.SynReceived, fsm.ObsSimultaneousOpen)
+			Y.bits &^= bitPassive
+		}
+	case fsm.SynSent, fsm.SynReceived:
+		if seg.Seq == X.isn {
+			u.Why[x] = fsm.ObsRetransmitted
+		}
+	default:
+		if seg.Seq == X.isn && X.has(bitISN) {
+			// The SYN was answered and the side moved on, yet it sends its
+			// SYN again: the answer never reached it.
+			u.Why[x] = fsm.ObsRetransmitted
+			X.bits |= bitLoss
+		} else {
+			// RFC 5961 §4: a SYN in a synchronized state gets a challenge ACK.
+			u.Why[y] = fsm.ObsSynIgnored
+			X.bits |= bitSynIgnored
+		}
+	}
+}
+
+// sentSynAck: x sent a SYN,ACK, which proves it received the peer's SYN
+// (its ACK field is that ISN + 1).
+func (o *Observer) sentSynAck(t time.Duration, x fsm.Side, seg *fsm.Segment, u *Update) {
+	y := x.Peer()
+	X, Y := &o.s[x], &o.s[y]
+	if !Y.has(bitISN) {
+		// The peer's SYN was not captured; the SYN,ACK names it.
+		neverSent := !Y.has(bitNxt)
+		Y.isn = seg.Ack - 1
+		Y.bits |= bitISN
+		if neverSent {
+			Y.nxt = seg.Ack
+			Y.bits |= bitNxt
+			if Y.state == fsm.Closed {
+				o.set(u, t, y, fsm.SynSent, fsm.ObsSynSent)
+			}
+		}
+	}
+	switch X.state {
+	case fsm.Closed, fsm.Listen:
+		X.isn = seg.Seq
+		X.bits |= bitISN | bitPassive
+		o.set(u, t, x, fsm.SynReceived, fsm.ObsSynAckSent)
+	case fsm.SynSent:
+		// It had sent a bare SYN: the peer's SYN reached it in SYN-SENT
+		// (simultaneous open, Figure 8 line 5).
+		o.set(u, t, x, fsm.SynReceived, fsm.ObsSimultaneousOpen)
+	case fsm.SynReceived:
+		if X.has(bitPassive) {
+			u.Why[x] = fsm.ObsRetransmitted
+		}
+		// Otherwise this is Figure 8's SYN,ACK after a simultaneous open.
+	default:
+		if X.has(bitPassive) {
+			// The server repeats its SYN,ACK after the handshake's ACK was
+			// seen: that ACK did not reach it.
+			u.Why[x] = fsm.ObsRetransmitted
+			X.bits |= bitLoss
+		}
+		// Otherwise the crossing SYN,ACK of a simultaneous open (Figure 8
+		// lines 6 and 7), sent while x was still SYN-RECEIVED.
+	}
+}
+
+// ackProves: x sent a segment with ACK and without SYN. What it acknowledges
+// it had received, even where the capture missed it.
+func (o *Observer) ackProves(t time.Duration, x fsm.Side, seg *fsm.Segment, u *Update) {
+	y := x.Peer()
+	X, Y := &o.s[x], &o.s[y]
+	switch X.state {
+	case fsm.SynSent:
+		// Only an ESTABLISHED side sends a plain ACK after its SYN: the
+		// SYN,ACK was not captured.
+		if !Y.has(bitISN) {
+			Y.isn = seg.Ack - 1
+			Y.bits |= bitISN
+			if !Y.has(bitNxt) {
+				Y.nxt, Y.bits = seg.Ack, Y.bits|bitNxt
+			}
+			if Y.state == fsm.Listen {
+				Y.bits |= bitPassive
+				o.set(u, t, y, fsm.SynReceived, fsm.ObsSynAckSent)
+			}
+		}
+		if Y.acksSyn(seg.Ack) {
+			o.set(u, t, x, fsm.Established, fsm.ObsAckProvesSyn)
+		}
+	case fsm.SynReceived:
+		// Data or a FIN is sent only once synchronized: the ACK that
+		// completed the handshake was not captured.
+		if (seg.Len > 0 || seg.Flags.Has(fsm.FIN)) && Y.acksSyn(seg.Ack) {
+			o.set(u, t, x, fsm.Established, fsm.ObsAckProvesSyn)
+		}
+	}
+	if Y.acksFin(seg.Ack) {
+		// It acknowledges the peer's FIN, so it received it, though the
+		// observer had not let it (a FIN it could not yet have processed).
+		switch X.state {
+		case fsm.Established:
+			o.set(u, t, x, fsm.CloseWait, fsm.ObsFinReceived)
+		case fsm.FinWait2:
+			o.set(u, t, x, fsm.TimeWait, fsm.ObsFinReceivedTimeWait)
+		}
+	}
+}
+
+// sentFin: x sent a FIN (§3.10.4 CLOSE). It reports whether the FIN is new
+// rather than a repeat of one seen before.
+func (o *Observer) sentFin(t time.Duration, x fsm.Side, seg *fsm.Segment, u *Update) bool {
+	y := x.Peer()
+	X, Y := &o.s[x], &o.s[y]
+	fin := seg.Seq.Add(seg.Len)
+	if X.has(bitFin) {
+		if fin == X.finSeq {
+			if u.Why[x] == fsm.ReasonNone {
+				u.Why[x] = fsm.ObsRetransmitted
+			}
+			switch X.state {
+			case fsm.FinWait2, fsm.TimeWait, fsm.Closed:
+				// Its FIN was acknowledged, yet it sends it again: the
+				// ACK never reached it.
+				X.bits |= bitLoss
+			default:
+				// No ACK of the FIN yet: it may not have reached the peer.
+				Y.bits |= bitLoss
+			}
+		}
+		return false
+	}
+	X.finSeq = fin
+	X.bits |= bitFin
+	hasAck := seg.Flags.Has(fsm.ACK)
+	acksPeerFin := hasAck && Y.acksFin(seg.Ack)
+	switch X.state {
+	case fsm.Established, fsm.SynReceived:
+		if acksPeerFin {
+			o.set(u, t, x, fsm.LastAck, fsm.ObsFinSentLastAck)
+		} else {
+			o.set(u, t, x, fsm.FinWait1, fsm.ObsFinSent)
+		}
+	case fsm.CloseWait:
+		if acksPeerFin || !hasAck {
+			o.set(u, t, x, fsm.LastAck, fsm.ObsFinSentLastAck)
+		} else {
+			// Every segment of a synchronized TCP acknowledges all it has
+			// received (§3.10.7.4, Linux sets RCV.NXT in every ACK). A FIN
+			// that does not cover the peer's FIN was sent before that FIN
+			// arrived: x was ESTABLISHED, went to FIN-WAIT-1, and the
+			// FINs crossed on the wire (simultaneous close, Figure 13). The
+			// peer's FIN, seen earlier, has arrived by now: CLOSING.
+			o.set(u, t, x, fsm.Closing, fsm.ObsFinsCrossed)
+		}
+	case fsm.Closed:
+		X.bits |= bitAfterClosed
+	}
+	return true
+}
+
+// rcvAck: y processes the ACK field of a segment without RST (§3.10.7.3 for
+// SYN-SENT, §3.10.7.4 fifth check otherwise).
+func (o *Observer) rcvAck(t time.Duration, y fsm.Side, seg *fsm.Segment, u *Update) {
+	Y := &o.s[y]
+	ack := seg.Ack
+	syn := seg.Flags.Has(fsm.SYN)
+	switch Y.state {
+	case fsm.SynSent:
+		switch {
+		case !Y.acksSyn(ack):
+			// An unacceptable ACK: y answers with RST and stays SYN-SENT.
+			Y.bits |= bitBadAck
+			u.Why[y] = fsm.ObsBadAck
+		case syn:
+			o.set(u, t, y, fsm.Established, fsm.ObsSynAckReceived)
+		}
+		// An acceptable ACK without SYN is dropped (§3.10.7.3, fifth part).
+	case fsm.SynReceived:
+		switch {
+		case Y.acksSyn(ack) && syn:
+			o.set(u, t, y, fsm.Established, fsm.ObsSynAckReceived)
+		case Y.acksSyn(ack):
+			o.set(u, t, y, fsm.Established, fsm.ObsHandshakeAck)
+		case Y.has(bitISN) && !syn:
+			Y.bits |= bitBadAck
+			u.Why[y] = fsm.ObsBadAck
+		}
+	case fsm.FinWait1:
+		if Y.acksFin(ack) {
+			o.set(u, t, y, fsm.FinWait2, fsm.ObsFinAcked)
+		}
+	case fsm.Closing:
+		if Y.acksFin(ack) {
+			o.set(u, t, y, fsm.TimeWait, fsm.ObsClosingAcked)
+		}
+	case fsm.LastAck:
+		if Y.acksFin(ack) {
+			o.set(u, t, y, fsm.Closed, fsm.ObsLastAckAcked)
+		}
+	}
+}
+
+// rcvFin: y processes the FIN (§3.10.7.4 eighth check). prevY is y's state
+// before this segment.
+func (o *Observer) rcvFin(t time.Duration, y fsm.Side, prevY fsm.State, seg *fsm.Segment, newFin bool, u *Update) {
+	Y := &o.s[y]
+	if !newFin {
+		if Y.state == fsm.TimeWait {
+			// §3.10.7.4: TIME-WAIT acknowledges a repeated FIN and restarts
+			// the 2·MSL timer (Linux inet_twsk_reschedule).
+			Y.deadline = t + o.timeWait
+			u.Why[y] = fsm.ObsTimeWaitRestart
+		}
+		return
+	}
+	switch Y.state {
+	case fsm.Established:
+		o.set(u, t, y, fsm.CloseWait, fsm.ObsFinReceived)
+	case fsm.FinWait1:
+		// The FIN does not acknowledge y's FIN (or rcvAck would have moved
+		// y on): the FINs crossed.
+		o.set(u, t, y, fsm.Closing, fsm.ObsSimultaneousClose)
+	case fsm.FinWait2:
+		if prevY == fsm.FinWait1 {
+			o.set(u, t, y, fsm.TimeWait, fsm.ObsFinAckPiggyback)
+		} else {
+			o.set(u, t, y, fsm.TimeWait, fsm.ObsFinReceivedTimeWait)
+		}
+	}
+}
+
+// onRst reads a segment with RST from side x: is it acceptable to the
+// receiver (§3.10.7.3 in SYN-SENT, §3.10.7.4 first and second checks with
+// RFC 5961 §3.2 otherwise), and what does sending it say about x.
+func (o *Observer) onRst(t time.Duration, x fsm.Side, seg *fsm.Segment, u *Update) {
+	y := x.Peer()
+	X, Y := &o.s[x], &o.s[y]
+	senderCloses := true
+	switch Y.state {
+	case fsm.SynSent:
+		// Acceptable only if it acknowledges the SYN.
+		if seg.Flags.Has(fsm.ACK) && (!Y.has(bitISN) || seg.Ack == Y.isn.Add(1)) {
+			o.set(u, t, y, fsm.Closed, fsm.ObsRstRefused)
+			if X.state == fsm.Listen || X.state == fsm.Closed {
+				// A LISTEN socket answers a SYN with SYN,ACK; a RST means no
+				// one was listening: x was CLOSED all along.
+				o.set(u, t, x, fsm.Closed, fsm.ObsRefused)
+				return
+			}
+		} else {
+			u.Why[y] = fsm.ObsRstIgnored
+			senderCloses = false
+		}
+	case fsm.Listen:
+		u.Why[y] = fsm.ObsRstIgnored // §3.10.7.2: a RST in LISTEN is ignored
+	case fsm.Closed:
+	default:
+		valid := true
+		if !X.has(bitNxt) {
+			Y.bits |= bitUnverified
+		} else {
+			rcvNxt := X.nxt
+			exact := seg.Seq == rcvNxt
+			switch Y.state {
+			case fsm.CloseWait, fsm.LastAck, fsm.Closing:
+				// Linux (tcp_reset_check) also accepts a RST at the
+				// sequence number of the FIN it has received.
+				exact = exact || seg.Seq.Add(1) == rcvNxt
+			}
+			wnd := Y.win
+			if wnd < 1<<16 {
+				wnd = 1 << 16 // the scale may be unknown: never narrower than unscaled
+			}
+			switch {
+			case exact:
+			case Y.state != fsm.TimeWait && seg.Seq.InWindow(rcvNxt, wnd):
+				valid = false
+				u.Why[y] = fsm.ObsRstChallenge
+			default:
+				// Outside the window: stale or forged. A real endpoint resets
+				// with its SND.NXT, which the capture has seen, so the RST
+				// proves nothing about x either.
+				valid = false
+				u.Why[y] = fsm.ObsRstIgnored
+				Y.bits |= bitRstIgnored
+				X.bits |= bitRstIgnored
+				senderCloses = false
+			}
+		}
+		if valid {
+			switch {
+			case Y.state == fsm.TimeWait:
+				o.set(u, t, y, fsm.Closed, fsm.ObsRstInTimeWait)
+			case Y.state == fsm.SynReceived && Y.has(bitPassive):
+				o.set(u, t, y, fsm.Listen, fsm.ObsRstToListen)
+			default:
+				o.set(u, t, y, fsm.Closed, fsm.ObsRstReceived)
+			}
+		}
+	}
+	if !senderCloses || X.state == fsm.Closed {
+		return
+	}
+	if X.has(bitBadAck) && (X.state == fsm.SynSent || X.state == fsm.SynReceived) {
+		// The RST answers an unacceptable ACK; x keeps its state.
+		X.bits &^= bitBadAck
+		return
+	}
+	o.set(u, t, x, fsm.Closed, fsm.ObsRstSent)
+}
