@@ -115,7 +115,7 @@ func (w *Writer) WriteSegment(ts time.Time, src, dst netip.AddrPort, seg fsm.Seg
 		_ = w.tcp.SetNetworkLayerForChecksum(&w.ip6)
 		net = &w.ip6
 	}
-	if err := gopacket.SerializeLayers(w.buf, w.opts, &w.eth, net, &w.tcp, w.payload); err != nil {
+	if err := gopacket.SerializeLayers(w.buf, w.opts, &w.eth, net, &w.tcp, &w.payload); err != nil {
 		return fmt.Errorf("serialize %v → %v: %w", src, dst, err)
 	}
 	data := w.buf.Bytes()

@@ -4,6 +4,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/charmbracelet/x/term"
 	"github.com/spf13/cobra"
 	"github.com/tcpviz/tcpviz/fsm/narrate"
 )
@@ -72,10 +73,11 @@ func (o *globalOptions) outputFormat(allowed ...string) (string, error) {
 	return "", usageErrorf("unknown --format %q (want %s)", f, strings.Join(allowed, ", "))
 }
 
-// stdoutIsTerminal reports whether stdout is a character device.
+// stdoutIsTerminal reports whether stdout is a terminal (not merely a
+// character device: /dev/null is one, and `tcpviz > /dev/null` must not
+// start the TUI).
 func stdoutIsTerminal() bool {
-	fi, err := os.Stdout.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+	return term.IsTerminal(os.Stdout.Fd())
 }
 
 // notBuilt is what a subcommand that does not exist yet says.

@@ -13,7 +13,12 @@ func newScenariosCmd(opts *globalOptions) *cobra.Command {
 		Use:   "scenarios",
 		Short: "List the built-in scenarios",
 		Long:  "List the built-in scenarios 'tcpviz sim SCENARIO' plays, one line each: name and what it shows.",
-		Args:  cobra.NoArgs,
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return usageErrorf("scenarios takes no arguments (got %q); to play one: tcpviz sim %s", args[0], args[0])
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			scs := sim.Builtin()
 			width := 0

@@ -64,6 +64,7 @@ type flight struct {
 	drop  bool          // the link loses it at `at`
 	dup   bool          // the link delivers a second copy DupGap later
 	copy  bool          // this is that second copy
+	retx  bool          // a retransmission: its arrival or drop is marked too
 }
 
 // pend is a step already decided, waiting to be written: the segments an
@@ -418,6 +419,7 @@ func (s *Sim) send(side fsm.Side, seg fsm.Segment) {
 	if seg.Flags.Has(fsm.SYN) && !s.tl.HasISN[side] {
 		s.tl.ISN[side], s.tl.HasISN[side] = seg.Seq, true
 	}
+	f.retx = step.Analysis&timeline.Retransmission != 0
 	s.applyScriptedFaults(&f)
 	s.enqueue(f)
 	s.emit(step)
@@ -448,6 +450,9 @@ func (s *Sim) arrive() {
 	s.st.queue = slices.Delete(s.st.queue, 0, 1)
 	from, to := f.dir.From(), f.dir.To()
 	step := timeline.Step{Dir: f.dir, Seg: f.seg, SegID: f.id}
+	if f.retx {
+		step.Analysis |= timeline.Retransmission
+	}
 	if f.drop {
 		step.Event = timeline.Drop
 		step.Why[from] = fsm.LinkDrop

@@ -1,0 +1,165 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/tcpviz/tcpviz/fsm/sim"
+)
+
+// buildSimBinary builds tcpviz into dir and returns its path.
+func buildSimBinary(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "tcpviz")
+	cmd := exec.Command("go", "build", "-o", bin, ".")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// runSimBinary runs the binary with stdout and stderr captured (so stdout
+// is not a terminal) and returns both and the exit code.
+func runSimBinary(t *testing.T, bin string, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	var o, e bytes.Buffer
+	cmd := exec.Command(bin, args...)
+	cmd.Stdout, cmd.Stderr = &o, &e
+	err := cmd.Run()
+	var ee *exec.ExitError
+	switch {
+	case err == nil:
+	case errors.As(err, &ee):
+		code = ee.ExitCode()
+	default:
+		t.Fatalf("run %v: %v", args, err)
+	}
+	return o.String(), e.String(), code
+}
+
+// TestSimCLI runs the real binary: what it prints with no arguments when
+// stdout is not a terminal, the formats, the pcap export, the scenario
+// list, and a one-line error with exit 2 for each kind of bad input.
+func TestSimCLI(t *testing.T) {
+	bin := buildSimBinary(t)
+	dir := t.TempDir()
+
+	t.Run("no arguments, not a terminal: the echo text ladder", func(t *testing.T) {
+		out, errOut, code := runSimBinary(t, bin)
+		if code != 0 || errOut != "" {
+			t.Fatalf("exit %d, stderr %q", code, errOut)
+		}
+		want, _, _ := runSimBinary(t, bin, "sim", "echo", "--format", "text")
+		if out != want || !strings.HasPrefix(out, "scenario echo: 127.0.0.1:49152 → 127.0.0.1:8000\n") {
+			t.Errorf("tcpviz printed:\n%.300s\nwant the text timeline of echo:\n%.300s", out, want)
+		}
+		for _, s := range []string{"SYN-SENT", "──SYN seq=0 len=0──", "TIME-WAIT", "client.connect()", `server.send("HELLO")`} {
+			if !strings.Contains(out, s) {
+				t.Errorf("no %q in the ladder", s)
+			}
+		}
+	})
+
+	t.Run("json", func(t *testing.T) {
+		out, _, code := runSimBinary(t, bin, "sim", "lost-syn", "--format", "json", "--lang", "zh")
+		if code != 0 {
+			t.Fatalf("exit %d", code)
+		}
+		lines := strings.Split(strings.TrimSpace(out), "\n")
+		for i, l := range lines {
+			var m map[string]any
+			if err := json.Unmarshal([]byte(l), &m); err != nil {
+				t.Fatalf("line %d: %v", i, err)
+			}
+			if m["step"].(float64) != float64(i) {
+				t.Errorf("line %d has step %v", i, m["step"])
+			}
+		}
+	})
+
+	t.Run("scenarios", func(t *testing.T) {
+		out, _, code := runSimBinary(t, bin, "scenarios")
+		lines := strings.Split(strings.TrimSpace(out), "\n")
+		if code != 0 || len(lines) != len(sim.Names()) {
+			t.Fatalf("exit %d, %d lines:\n%s", code, len(lines), out)
+		}
+		for i, name := range sim.Names() {
+			if f := strings.Fields(strings.TrimPrefix(lines[i], "*")); len(f) < 3 || f[0] != name {
+				t.Errorf("line %d = %q, want %s and a description", i, lines[i], name)
+			}
+		}
+		if !strings.HasPrefix(lines[0], "* echo ") {
+			t.Errorf("the default is not marked: %q", lines[0])
+		}
+	})
+
+	t.Run("write-pcap", func(t *testing.T) {
+		path := filepath.Join(dir, "echo.pcap")
+		if _, errOut, code := runSimBinary(t, bin, "sim", "--write-pcap", path); code != 0 {
+			t.Fatalf("exit %d: %s", code, errOut)
+		}
+		b, err := os.ReadFile(path)
+		if err != nil || len(b) < 24 || !bytes.Equal(b[:4], []byte{0xd4, 0xc3, 0xb2, 0xa1}) {
+			t.Fatalf("%s is not a pcap file (%v)", path, err)
+		}
+		if _, errOut, code := runSimBinary(t, bin, "sim", "lost-fin", "--write-pcap", path, "--force"); code != 0 {
+			t.Fatalf("--force: exit %d: %s", code, errOut)
+		}
+		if b2, _ := os.ReadFile(path); bytes.Equal(b, b2) {
+			t.Error("--force did not overwrite the file")
+		}
+	})
+
+	existing := filepath.Join(dir, "precious.pcap")
+	if err := os.WriteFile(existing, []byte("keep me"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	notCreated := filepath.Join(dir, "never.pcap")
+	for _, tt := range []struct {
+		name string
+		args []string
+		msg  string
+	}{
+		{"unknown scenario lists the valid ones", []string{"sim", "nope"}, `unknown scenario "nope" (valid: echo, server-close, `},
+		{"unknown scenario at the root", []string{"nope"}, `unknown scenario "nope"`},
+		{"unknown scenario creates no pcap", []string{"sim", "nope", "--write-pcap", notCreated}, "unknown scenario"},
+		{"two scenarios", []string{"sim", "echo", "abort"}, "sim takes one scenario"},
+		{"unknown format", []string{"sim", "--format", "xml"}, `unknown --format "xml" (want text, json)`},
+		{"summary is not a sim format", []string{"sim", "--format", "summary"}, `unknown --format "summary"`},
+		{"unknown language", []string{"sim", "--lang", "fr"}, `unknown language "fr"`},
+		{"unknown flag", []string{"sim", "--bogus"}, "unknown flag: --bogus"},
+		{"unwritable pcap path", []string{"sim", "--write-pcap", filepath.Join(dir, "no", "such", "dir.pcap")}, "cannot write"},
+		{"pcap path is a directory", []string{"sim", "--write-pcap", dir, "--force"}, "cannot write"},
+		{"existing pcap without --force", []string{"sim", "--write-pcap", existing}, "already exists (use --force to overwrite it)"},
+		{"scenarios takes no arguments", []string{"scenarios", "echo"}, "scenarios takes no arguments"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			out, errOut, code := runSimBinary(t, bin, tt.args...)
+			if code != 2 {
+				t.Errorf("exit %d, want 2", code)
+			}
+			if out != "" {
+				t.Errorf("stdout %.200q, want nothing", out)
+			}
+			if strings.Count(errOut, "\n") != 1 || !strings.HasPrefix(errOut, "tcpviz: ") || !strings.Contains(errOut, tt.msg) {
+				t.Errorf("stderr %q, want one line with %q", errOut, tt.msg)
+			}
+			if strings.Contains(errOut, "goroutine") || strings.Contains(errOut, "panic") {
+				t.Errorf("stack trace: %s", errOut)
+			}
+		})
+	}
+	if b, _ := os.ReadFile(existing); string(b) != "keep me" {
+		t.Errorf("the existing file was changed: %q", b)
+	}
+	if _, err := os.Stat(notCreated); err == nil {
+		t.Error("a pcap file was created for a bad command")
+	}
+}

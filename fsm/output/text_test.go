@@ -1,0 +1,136 @@
+package output
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/tcpviz/tcpviz/fsm/narrate"
+	"github.com/tcpviz/tcpviz/fsm/sim"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+// golden compares got with testdata/name, or rewrites it with -update.
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from the golden file (go test ./fsm/output -update to accept):\n%s", name, firstDiff(string(got), string(want)))
+	}
+}
+
+func firstDiff(got, want string) string {
+	g, w := strings.Split(got, "\n"), strings.Split(want, "\n")
+	for i := 0; i < len(g) || i < len(w); i++ {
+		var gl, wl string
+		if i < len(g) {
+			gl = g[i]
+		}
+		if i < len(w) {
+			wl = w[i]
+		}
+		if gl != wl {
+			return "line " + strconv.Itoa(i+1) + ":\n got: " + gl + "\nwant: " + wl
+		}
+	}
+	return ""
+}
+
+// TestTextLadderGolden writes scenarios as text ladders and compares them
+// with the golden files: the scenarios that show the handshake and both
+// closes, drops and retransmissions, resets. The notes are left out here
+// (their sentences belong to package narrate and are tested there);
+// TestTextLadderNotes checks where they go.
+func TestTextLadderGolden(t *testing.T) {
+	for _, tt := range []struct {
+		scenario string
+		opts     TextOptions
+		file     string
+	}{
+		{"echo", TextOptions{NoNotes: true}, "echo.txt"},
+		{"echo", TextOptions{Absolute: true, NoNotes: true}, "echo.absolute.txt"},
+		{"lost-fin", TextOptions{NoNotes: true}, "lost-fin.txt"},
+		{"simultaneous-close", TextOptions{NoNotes: true}, "simultaneous-close.txt"},
+		{"refused", TextOptions{NoNotes: true}, "refused.txt"},
+		{"half-open", TextOptions{NoNotes: true}, "half-open.txt"},
+	} {
+		t.Run(tt.file, func(t *testing.T) {
+			s, err := sim.Load(tt.scenario)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var buf bytes.Buffer
+			if err := NewTextWriter(&buf, narrate.EN, tt.opts).WriteTimeline(s.Timeline()); err != nil {
+				t.Fatal(err)
+			}
+			golden(t, tt.file, buf.Bytes())
+		})
+	}
+}
+
+// TestTextLadderNotes: each step line is followed by its note, in the
+// language asked for, indented to the column after the event.
+func TestTextLadderNotes(t *testing.T) {
+	s, err := sim.Load("echo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tl := s.Timeline()
+	for _, lang := range []narrate.Lang{narrate.EN, narrate.ZH} {
+		var buf bytes.Buffer
+		if err := NewTextWriter(&buf, lang, TextOptions{}).WriteTimeline(tl); err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.Split(strings.TrimRight(buf.String(), "\n"), "\n")[2:]
+		if len(lines) != 2*tl.Len() {
+			t.Fatalf("%d lines for %d steps", len(lines), tl.Len())
+		}
+		for i := range tl.Steps {
+			want := strings.Repeat(" ", colTime+2+colEvent) + narrate.Note(tl, i, lang)
+			if lines[2*i+1] != want {
+				t.Errorf("step %d: note line %q, want %q", i, lines[2*i+1], want)
+			}
+		}
+	}
+}
+
+// TestTextLadderColumns: on every step line the server's state starts in
+// the same column, under the SERVER title, whatever the arrow.
+func TestTextLadderColumns(t *testing.T) {
+	for _, name := range sim.Names() {
+		s, err := sim.Load(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var buf bytes.Buffer
+		if err := NewTextWriter(&buf, narrate.EN, TextOptions{NoNotes: true}).WriteTimeline(s.Timeline()); err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.Split(strings.TrimRight(buf.String(), "\n"), "\n")
+		col := strings.Index(lines[1], "SERVER")
+		col = utf8.RuneCountInString(lines[1][:col])
+		for i, l := range lines[2:] {
+			st := s.Timeline().Steps[i].States[1].String()
+			r := []rune(l)
+			if len(r) < col || string(r[col:]) != st {
+				t.Errorf("%s step %d: server state not at column %d: %q", name, i, col, l)
+			}
+		}
+	}
+}
