@@ -1,0 +1,94 @@
+package track
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/tcpviz/tcpviz/capture/decode"
+	"github.com/tcpviz/tcpviz/capture/pcapfile"
+	"github.com/tcpviz/tcpviz/fsm/timeline"
+)
+
+// NoTCPError says a capture was read to the end and held no TCP segment.
+type NoTCPError struct {
+	Name    string
+	Packets uint64
+}
+
+func (e *NoTCPError) Error() string {
+	return fmt.Sprintf("no TCP segments in %s (%d packets)", e.Name, e.Packets)
+}
+
+// ReplayOptions configure Replay.
+type ReplayOptions struct {
+	// Match, if set, keeps only the segments it returns true for (--filter).
+	Match func(p *decode.Packet) bool
+
+	// Batches, if set, receives a timeline.Batch at most every Interval
+	// (default 50 ms) while reading, and a last one with Done set; Replay
+	// closes it before returning. Sends block: a slow reader slows the
+	// replay rather than piling batches up.
+	Batches  chan<- timeline.Batch
+	Interval time.Duration
+}
+
+// Replay reads every packet of r, decodes it and adds its TCP segments to t,
+// then calls t.Finish. It returns the counters and, if the capture could not
+// be read to its end, or held no TCP, why; what was read before an error is
+// in t either way. Malformed packets are counted and skipped.
+func Replay(r *pcapfile.Reader, t *Tracker, opts ReplayOptions) (stats timeline.Stats, err error) {
+	d, err := decode.New(r.LinkType())
+	if err != nil {
+		err = fmt.Errorf("%s: %w", r.Name(), err)
+		if opts.Batches != nil {
+			opts.Batches <- timeline.Batch{Progress: 0, Done: true, Err: err}
+			close(opts.Batches)
+		}
+		return stats, err
+	}
+	interval := opts.Interval
+	if interval <= 0 {
+		interval = 50 * time.Millisecond
+	}
+	lastSend := time.Now()
+	var p decode.Packet
+	for {
+		data, ts, rerr := r.Next()
+		if rerr != nil {
+			if !errors.Is(rerr, io.EOF) {
+				err = rerr
+			}
+			break
+		}
+		stats.Packets++
+		switch d.Decode(data, &p) {
+		case decode.TCP:
+			if opts.Match == nil || opts.Match(&p) {
+				t.Add(ts.UnixNano(), &p)
+			}
+		case decode.NotTCP:
+			stats.NonTCP++
+		case decode.Malformed:
+			stats.Malformed++
+		}
+		// Look at the clock only every 1024 packets: batches are bounded
+		// in rate whatever the packet rate, and the hot loop stays cheap.
+		if opts.Batches != nil && stats.Packets&1023 == 0 {
+			if now := time.Now(); now.Sub(lastSend) >= interval {
+				opts.Batches <- timeline.Batch{Conns: t.Delta(), Progress: r.Progress(), Stats: stats}
+				lastSend = now
+			}
+		}
+	}
+	t.Finish()
+	if err == nil && t.Len() == 0 {
+		err = &NoTCPError{Name: r.Name(), Packets: stats.Packets}
+	}
+	if opts.Batches != nil {
+		opts.Batches <- timeline.Batch{Conns: t.Delta(), Progress: 1, Stats: stats, Done: true, Err: err}
+		close(opts.Batches)
+	}
+	return stats, err
+}

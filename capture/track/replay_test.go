@@ -1,0 +1,213 @@
+package track
+
+import (
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/tcpviz/tcpviz/capture/pcapfile"
+	"github.com/tcpviz/tcpviz/fsm"
+	"github.com/tcpviz/tcpviz/fsm/timeline"
+)
+
+// replayFile replays a capture with full timelines.
+func replayFile(t *testing.T, path string) (*Tracker, timeline.Stats) {
+	t.Helper()
+	r, err := pcapfile.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	tr := New(Options{Source: path, Timelines: true, Preview: 16})
+	stats, err := Replay(r, tr, ReplayOptions{})
+	if err != nil {
+		t.Fatalf("replay %s: %v", path, err)
+	}
+	return tr, stats
+}
+
+func flagString(f timeline.ConnFlags) string {
+	var s []string
+	if f&timeline.ConnRefused != 0 {
+		s = append(s, "refused")
+	} else if f&timeline.ConnReset != 0 {
+		s = append(s, "rst")
+	}
+	return strings.Join(s, ",")
+}
+
+// checkSessions checks that connection i of the capture is session i, with
+// the client and final states the session's socket calls imply, and that
+// every segment appears exactly once in its timeline, in capture order.
+func checkSessions(t *testing.T, tr *Tracker, ss []*session) {
+	t.Helper()
+	if tr.Len() != len(ss) {
+		t.Fatalf("%d connections, want %d", tr.Len(), len(ss))
+	}
+	for i, s := range ss {
+		c := tr.Conn(i)
+		ends := c.Endpoints()
+		port := s.listenPort
+		if s.refused {
+			port = s.refusedPort
+		}
+		if port != 0 && int(ends.Server.Port()) != port {
+			t.Errorf("%s: server is %v, want port %d (client %v)", s.name, ends.Server, port, ends.Client)
+		}
+		if (s.network == "tcp6") != ends.Client.Addr().Is6() {
+			t.Errorf("%s: client address %v", s.name, ends.Client)
+		}
+		if got := c.States(); got != [2]fsm.State{s.wantClient, s.wantServer} {
+			t.Errorf("%s: final states client %v server %v, want %v %v\n%s", s.name, got[0], got[1], s.wantClient, s.wantServer, dump(tr.Timeline(c)))
+		}
+		if got := flagString(c.Flags()); got != s.wantFlags {
+			t.Errorf("%s: flags %q, want %q", s.name, got, s.wantFlags)
+		}
+		if c.MidStream() {
+			t.Errorf("%s: marked mid-stream", s.name)
+		}
+		tl := tr.Timeline(c)
+		n := 0
+		for j, st := range tl.Steps {
+			if st.Event == timeline.Observe {
+				n++
+			}
+			if j > 0 && st.T < tl.Steps[j-1].T {
+				t.Errorf("%s: step %d goes back in time", s.name, j)
+			}
+		}
+		if n != c.Segments() {
+			t.Errorf("%s: %d segment steps for %d segments", s.name, n, c.Segments())
+		}
+	}
+}
+
+func dump(tl *timeline.Timeline) string {
+	var b strings.Builder
+	for _, s := range tl.Steps {
+		b.WriteString("  " + s.Event.String() + " " + s.Dir.String() + " " + s.Seg.String() + " → " + s.States[0].String() + "/" + s.States[1].String() + "\n")
+	}
+	return b.String()
+}
+
+func totalSegments(tr *Tracker) int {
+	n := 0
+	for i := 0; i < tr.Len(); i++ {
+		n += tr.Conn(i).Segments()
+	}
+	return n
+}
+
+// TestReplayRealCaptures captures real loopback sessions with tcpdump on lo
+// (Ethernet) and on any (Linux cooked v1 and v2), converts one to pcapng,
+// and checks every file against the sessions and against tshark's count.
+func TestReplayRealCaptures(t *testing.T) {
+	needCapture(t)
+	variants := []struct {
+		name, iface, linkType, fixture string
+	}{
+		{"lo ethernet", "lo", "", "lo.pcap"},
+		{"any linux cooked v2", "any", "LINUX_SLL2", "any-sll2.pcap"},
+		{"any linux cooked v1", "any", "LINUX_SLL", "any-sll.pcap"},
+	}
+	update := os.Getenv("TCPVIZ_UPDATE_FIXTURES") != ""
+	for _, v := range variants {
+		t.Run(v.name, func(t *testing.T) {
+			ss := sessions()
+			path := captureSessions(t, v.iface, v.linkType, ss)
+			files := []string{path}
+			if _, err := exec.LookPath("editcap"); err == nil {
+				ng := strings.TrimSuffix(path, ".pcap") + ".pcapng"
+				if out, err := exec.Command("editcap", "-F", "pcapng", path, ng).CombinedOutput(); err != nil {
+					t.Fatalf("editcap: %v %s", err, out)
+				}
+				files = append(files, ng)
+			}
+			for _, f := range files {
+				tr, stats := replayFile(t, f)
+				checkSessions(t, tr, ss)
+				if stats.Malformed != 0 {
+					t.Errorf("%s: %d malformed packets", f, stats.Malformed)
+				}
+				if want := tsharkCount(t, f); totalSegments(tr) != want {
+					t.Errorf("%s: %d segments, tshark counts %d", filepath.Base(f), totalSegments(tr), want)
+				}
+				if update {
+					name := v.fixture
+					if strings.HasSuffix(f, ".pcapng") {
+						name = strings.TrimSuffix(name, ".pcap") + ".pcapng"
+					}
+					data, _ := os.ReadFile(f)
+					if err := os.WriteFile(filepath.Join("..", "testdata", name), data, 0o644); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestReplayFixtures replays the committed captures (made by
+// TestReplayRealCaptures with TCPVIZ_UPDATE_FIXTURES=1): no root needed.
+func TestReplayFixtures(t *testing.T) {
+	for _, name := range []string{"lo.pcap", "lo.pcapng", "any-sll2.pcap", "any-sll.pcap", "any-sll2.pcapng"} {
+		t.Run(name, func(t *testing.T) {
+			path := filepath.Join("..", "testdata", name)
+			if _, err := os.Stat(path); err != nil {
+				t.Skipf("fixture %s missing", name)
+			}
+			tr, _ := replayFile(t, path)
+			checkSessions(t, tr, sessions())
+		})
+	}
+}
+
+func TestReplayErrors(t *testing.T) {
+	dir := t.TempDir()
+	notCapture := filepath.Join(dir, "notes.txt")
+	os.WriteFile(notCapture, []byte("hello, this is text\n"), 0o644)
+	for _, tc := range []struct{ name, path, want string }{
+		{"missing", filepath.Join(dir, "nope.pcap"), "no such file"},
+		{"directory", dir, "is a directory"},
+		{"not a capture", notCapture, "not a pcap or pcapng file"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := pcapfile.Open(tc.path)
+			if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "\n") {
+				t.Errorf("err = %v, want one line with %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestReplayTruncatedShowsWhatWasRead(t *testing.T) {
+	for _, name := range []string{"lo.pcap", "lo.pcapng"} {
+		t.Run(name, func(t *testing.T) {
+			data, err := os.ReadFile(filepath.Join("..", "testdata", name))
+			if err != nil {
+				t.Skip("fixture missing")
+			}
+			path := filepath.Join(t.TempDir(), name)
+			os.WriteFile(path, data[:len(data)*2/3], 0o644)
+			r, err := pcapfile.Open(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tr := New(Options{})
+			stats, err := Replay(r, tr, ReplayOptions{})
+			var te *pcapfile.TruncatedError
+			if !errors.As(err, &te) {
+				t.Fatalf("err = %v, want a TruncatedError", err)
+			}
+			if te.Packets == 0 || te.Packets != stats.Packets || tr.Len() == 0 {
+				t.Errorf("read %d packets (%d in the error), %d connections", stats.Packets, te.Packets, tr.Len())
+			}
+			if !strings.Contains(err.Error(), "truncated") {
+				t.Errorf("message %q", err)
+			}
+		})
+	}
+}
