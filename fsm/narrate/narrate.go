@@ -32,6 +32,7 @@ func ParseLang(s string) (Lang, error) {
 // template is one reason's text in both languages. Placeholders:
 //
 //	{side} {peer}   the endpoint the reason is about, and the other one
+//	{sidezh} {peerzh}   the same in Chinese (客户端, 服务器)
 //	{from} {to}     its state before and after the step
 //	{flags} {seq} {ack} {len} {win}   the step's segment (absolute numbers)
 //	{rseq} {rack}   relative numbers where known, else absolute
@@ -96,6 +97,8 @@ func fill(text string, tl *timeline.Timeline, i int, side fsm.Side) string {
 	r := strings.NewReplacer(
 		"{side}", side.String(),
 		"{peer}", side.Peer().String(),
+		"{sidezh}", sideName(side, ZH),
+		"{peerzh}", sideName(side.Peer(), ZH),
 		"{from}", prev[side].String(),
 		"{to}", s.States[side].String(),
 		"{flags}", s.Seg.Flags.String(),

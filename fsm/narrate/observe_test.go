@@ -1,0 +1,59 @@
+package narrate
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/tcpviz/tcpviz/fsm"
+	"github.com/tcpviz/tcpviz/fsm/timeline"
+)
+
+func TestEveryObserverReasonHasBothLanguages(t *testing.T) {
+	for i := 1; i < fsm.NumObserverReasons; i++ {
+		r := fsm.ObserverReasons + fsm.Reason(i)
+		tpl, ok := templates[r]
+		if !ok || tpl.en == "" || tpl.zh == "" {
+			t.Errorf("reason %d: missing en or zh template", r)
+			continue
+		}
+		tl := &timeline.Timeline{
+			ISN: [2]fsm.Seq{1000, 5000}, HasISN: [2]bool{true, true},
+			Steps: []timeline.Step{
+				{Event: timeline.Init, States: [2]fsm.State{fsm.Closed, fsm.Listen}},
+				{Event: timeline.Observe, Dir: fsm.S2C,
+					Seg:    fsm.Segment{Seq: 5000, Ack: 1001, Flags: fsm.SYN | fsm.ACK, Window: 65535},
+					States: [2]fsm.State{fsm.Established, fsm.SynReceived},
+					Why:    [2]fsm.Reason{r, r}},
+			},
+		}
+		for _, lang := range []Lang{EN, ZH} {
+			note := Note(tl, 1, lang)
+			if strings.ContainsAny(note, "{}") {
+				t.Errorf("reason %d lang %d: unfilled placeholder in %q", r, lang, note)
+			}
+			if lang == ZH && (strings.Contains(note, "client") || strings.Contains(note, "server")) {
+				t.Errorf("reason %d: English side name in Chinese note %q", r, note)
+			}
+		}
+	}
+}
+
+func TestObserverNoteNamesBothSides(t *testing.T) {
+	tl := &timeline.Timeline{
+		ISN: [2]fsm.Seq{1000, 5000}, HasISN: [2]bool{true, true},
+		Steps: []timeline.Step{
+			{Event: timeline.Init, States: [2]fsm.State{fsm.FinWait1, fsm.CloseWait}},
+			{Event: timeline.Observe, Dir: fsm.S2C,
+				Seg:    fsm.Segment{Seq: 5001, Ack: 1002, Flags: fsm.ACK, Window: 65535},
+				States: [2]fsm.State{fsm.FinWait2, fsm.CloseWait},
+				Why:    [2]fsm.Reason{fsm.ObsFinAcked, fsm.ReasonNone}},
+		},
+	}
+	want := "The server's ACK covers the client's FIN, so the server has received it: the client moves to FIN-WAIT-2 and waits for the server's FIN."
+	if got := Note(tl, 1, EN); got != want {
+		t.Errorf("EN = %q\nwant %q", got, want)
+	}
+	if got := Note(tl, 1, ZH); !strings.Contains(got, "服务器的 ACK 覆盖了客户端的 FIN") {
+		t.Errorf("ZH = %q", got)
+	}
+}
