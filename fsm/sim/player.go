@@ -86,7 +86,7 @@ func (s *Sim) Inject(step, segID int, fault timeline.Fault) (*timeline.Timeline,
 	st := s.snaps[step].clone()
 	found := -1
 	for i := range st.queue {
-		if st.queue[i].id == segID && !st.queue[i].copy {
+		if st.queue[i].id == segID { // the first copy, if the link duplicated it
 			found = i
 			break
 		}
