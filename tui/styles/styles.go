@@ -1,0 +1,141 @@
+package styles
+
+import (
+	"image/color"
+
+	"charm.land/lipgloss/v2"
+)
+
+// Styles is the view's palette, named by meaning rather than by colour.
+type Styles struct {
+	Mono bool // no colours: current states are also bracketed, focus is bold
+
+	Header      lipgloss.Style // the top line
+	HeaderKey   lipgloss.Style // "step", "t=" labels in the header
+	Status      lipgloss.Style // the status line (errors, prompts)
+	Error       lipgloss.Style
+	Dim         lipgloss.Style // secondary text
+	Title       lipgloss.Style // panel titles
+	Panel       lipgloss.Style // an unfocused panel's border
+	PanelFocus  lipgloss.Style // the focused panel's border
+	Narration   lipgloss.Style
+	StateIdle   lipgloss.Style // a state of the diagram the endpoint is not in
+	StateCur    lipgloss.Style // the current state
+	StatePrev   lipgloss.Style // the state just left
+	Transition  lipgloss.Style // the trigger label of the transition just taken
+	Var         lipgloss.Style // a variable's name
+	Value       lipgloss.Style // a variable's value
+	Changed     lipgloss.Style // a value that changed at this step
+	Call        lipgloss.Style // a socket call in the history
+	Disagree    lipgloss.Style // kernel/prediction disagreement mark
+	Lifeline    lipgloss.Style // the ladder's vertical lines
+	Arrow       lipgloss.Style // a delivered segment
+	ArrowCur    lipgloss.Style // the segment of the current step
+	InFlight    lipgloss.Style // a segment on its way
+	Dropped     lipgloss.Style // a lost segment's ✗
+	Retrans     lipgloss.Style // the retransmission mark
+	Event       lipgloss.Style // app calls and timers on the ladder
+	ActionOn    lipgloss.Style // an enabled session action
+	ActionOff   lipgloss.Style // a disabled one
+	ProgressA   color.Color    // progress bar gradient
+	ProgressB   color.Color
+	TableHeader lipgloss.Style
+	TableSel    lipgloss.Style
+	HelpKey     lipgloss.Style
+	HelpDesc    lipgloss.Style
+	HelpSep     lipgloss.Style
+}
+
+// New builds the styles for a dark or light background; mono drops every
+// colour (NO_COLOR) and keeps only attributes that monochrome terminals show.
+func New(isDark, mono bool) Styles {
+	if mono {
+		return monochrome()
+	}
+	ld := lipgloss.LightDark(isDark)
+	c := func(light, dark string) color.Color { return ld(lipgloss.Color(light), lipgloss.Color(dark)) }
+	fg := c("#1c1c1c", "#e4e4e4")
+	dim := c("#8a8a8a", "#6c6c6c")
+	accent := c("#005fd7", "#5fafff")
+	cur := c("#ffffff", "#000000")
+	curBg := c("#008700", "#87d75f")
+	warn := c("#af5f00", "#ffaf5f")
+	bad := c("#d70000", "#ff5f5f")
+	good := c("#008700", "#87d787")
+	base := lipgloss.NewStyle()
+	return Styles{
+		Header:      base.Foreground(fg).Bold(true),
+		HeaderKey:   base.Foreground(dim),
+		Status:      base.Foreground(warn),
+		Error:       base.Foreground(bad).Bold(true),
+		Dim:         base.Foreground(dim),
+		Title:       base.Foreground(accent).Bold(true),
+		Panel:       base.Border(lipgloss.RoundedBorder()).BorderForeground(dim),
+		PanelFocus:  base.Border(lipgloss.RoundedBorder()).BorderForeground(accent),
+		Narration:   base.Foreground(fg),
+		StateIdle:   base.Foreground(dim),
+		StateCur:    base.Foreground(cur).Background(curBg).Bold(true),
+		StatePrev:   base.Foreground(warn).Underline(true),
+		Transition:  base.Foreground(warn).Bold(true),
+		Var:         base.Foreground(dim),
+		Value:       base.Foreground(fg),
+		Changed:     base.Foreground(warn).Bold(true),
+		Call:        base.Foreground(accent),
+		Disagree:    base.Foreground(bad).Bold(true),
+		Lifeline:    base.Foreground(dim),
+		Arrow:       base.Foreground(fg),
+		ArrowCur:    base.Foreground(good).Bold(true),
+		InFlight:    base.Foreground(accent).Italic(true),
+		Dropped:     base.Foreground(bad).Bold(true),
+		Retrans:     base.Foreground(warn).Bold(true),
+		Event:       base.Foreground(accent),
+		ActionOn:    base.Foreground(fg).Bold(true),
+		ActionOff:   base.Foreground(dim).Strikethrough(false),
+		ProgressA:   c("#5f87d7", "#5f87ff"),
+		ProgressB:   c("#00af87", "#5fd7af"),
+		TableHeader: base.Foreground(accent).Bold(true).Padding(0, 1),
+		TableSel:    base.Foreground(cur).Background(accent).Bold(true),
+		HelpKey:     base.Foreground(c("#4e4e4e", "#bcbcbc")),
+		HelpDesc:    base.Foreground(dim),
+		HelpSep:     base.Foreground(dim),
+	}
+}
+
+func monochrome() Styles {
+	b := lipgloss.NewStyle()
+	return Styles{
+		Mono:        true,
+		Header:      b.Bold(true),
+		HeaderKey:   b,
+		Status:      b.Bold(true),
+		Error:       b.Bold(true),
+		Dim:         b.Faint(true),
+		Title:       b.Bold(true),
+		Panel:       b.Border(lipgloss.NormalBorder()),
+		PanelFocus:  b.Border(lipgloss.ThickBorder()),
+		Narration:   b,
+		StateIdle:   b,
+		StateCur:    b.Reverse(true).Bold(true),
+		StatePrev:   b.Underline(true),
+		Transition:  b.Bold(true),
+		Var:         b,
+		Value:       b,
+		Changed:     b.Bold(true),
+		Call:        b,
+		Disagree:    b.Bold(true),
+		Lifeline:    b,
+		Arrow:       b,
+		ArrowCur:    b.Bold(true),
+		InFlight:    b.Italic(true),
+		Dropped:     b.Bold(true),
+		Retrans:     b.Bold(true),
+		Event:       b,
+		ActionOn:    b.Bold(true),
+		ActionOff:   b.Faint(true),
+		TableHeader: b.Bold(true).Padding(0, 1),
+		TableSel:    b.Reverse(true),
+		HelpKey:     b.Bold(true),
+		HelpDesc:    b,
+		HelpSep:     b,
+	}
+}
