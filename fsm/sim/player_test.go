@@ -218,6 +218,7 @@ func TestInteractive(t *testing.T) {
 	do(client, Recv())
 	do(client, Close())
 	expect(fw2, cw)
+	do(server, Recv()) // end of file: no error
 	do(server, Close())
 	expect(tw, cl)
 	s.Advance(59 * time.Second)
@@ -232,7 +233,7 @@ func TestInteractive(t *testing.T) {
 		}
 	}
 	want := []string{"server.listen()", "client.connect()", "server.accept()", `client.send("hello")`, "server.recv()",
-		`server.send("HELLO")`, "client.recv()", "client.close()", "server.close()"}
+		`server.send("HELLO")`, "client.recv()", "client.close()", "server.recv()", "server.close()"}
 	if !reflect.DeepEqual(calls, want) {
 		t.Errorf("calls\n got %q\nwant %q", calls, want)
 	}

@@ -40,11 +40,12 @@ var exchange = []Action{
 	{When: Readable(client), Side: client, Call: Recv()},
 }
 
-// clientClosesFirst: the active close by the client, then the server's
-// close once it has seen the client's FIN (recv() returned 0).
+// clientClosesFirst: the active close by the client; the server's recv()
+// returns 0 once the client's FIN is in, and the server closes too.
 var clientClosesFirst = []Action{
 	{When: Quiet(), Side: client, Call: Close()},
-	{When: All(PeerFinished(server), Quiet()), Side: server, Call: Close()},
+	{When: All(PeerFinished(server), Quiet()), Side: server, Call: Recv()},
+	{Side: server, Call: Close()},
 }
 
 func join(parts ...[]Action) []Action { return slices.Concat(parts...) }
@@ -64,7 +65,8 @@ var builtin = []Scenario{
 		Setup:       listening,
 		Script: join(handshake, exchange, []Action{
 			{When: Quiet(), Side: server, Call: Close()},
-			{When: All(PeerFinished(client), Quiet()), Side: client, Call: Close()},
+			{When: All(PeerFinished(client), Quiet()), Side: client, Call: Recv()},
+			{Side: client, Call: Close()},
 		}),
 	},
 	{

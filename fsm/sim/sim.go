@@ -45,6 +45,9 @@ var (
 	ErrStalled     = errors.New("scripted call never ran")
 )
 
+// eofDetail is added to the note of a recv() that returns end of file.
+const eofDetail = "recv() returns 0: end of file, the peer has closed its side."
+
 // Limits that stop a runaway simulation (a script that keeps a connection
 // busy for ever): no scenario comes near them.
 const (
@@ -346,9 +349,10 @@ func (s *Sim) queueOut(side fsm.Side, segs []fsm.Segment) {
 func (s *Sim) call(side fsm.Side, c Call) error {
 	ep, now := s.st.eps[side], s.st.now
 	var (
-		res  fsm.Result
-		err  error
-		data []byte
+		res    fsm.Result
+		err    error
+		data   []byte
+		detail string
 	)
 	switch c.Op {
 	case OpListen:
@@ -371,6 +375,11 @@ func (s *Sim) call(side fsm.Side, c Call) error {
 		if err == nil && len(data) > 0 {
 			s.st.got[side] = data
 		}
+		if errors.Is(err, fsm.ErrConnectionClosing) && ep.PeerFinished() {
+			// The socket API's end of file: recv() returns 0 once the
+			// peer's FIN has arrived and everything before it is read.
+			err, detail = nil, eofDetail
+		}
 	case OpShutdown:
 		res, err = ep.Shutdown(now)
 	case OpClose:
@@ -386,7 +395,7 @@ func (s *Sim) call(side fsm.Side, c Call) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", c.Label(side, data), err)
 	}
-	step := timeline.Step{Event: timeline.App, Actor: side, Call: c.Label(side, data)}
+	step := timeline.Step{Event: timeline.App, Actor: side, Call: c.Label(side, data), Detail: detail}
 	step.Why[side] = res.Reason
 	s.emit(step)
 	s.queueOut(side, res.Out)
