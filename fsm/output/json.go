@@ -18,7 +18,7 @@ type jsonStep struct {
 	TMs            float64     `json:"t_ms"`
 	Event          string      `json:"event"`
 	Dir            string      `json:"dir,omitempty"`
-	Flags          []string    `json:"flags,omitempty"`
+	Flags          []string    `json:"flags,omitzero"` // [] on a segment with no flags, absent elsewhere
 	Seq            *uint32     `json:"seq,omitempty"`
 	Ack            *uint32     `json:"ack,omitempty"`
 	RelSeq         *uint32     `json:"rel_seq,omitempty"`

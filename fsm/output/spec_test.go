@@ -189,3 +189,23 @@ func TestJSONEchoStartsAsTheSpecExample(t *testing.T) {
 		}
 	}
 }
+
+// TestJSONFlaglessSegment: a segment with no flag set (a null scan, seen in
+// captures) still has "flags", as an empty array.
+func TestJSONFlaglessSegment(t *testing.T) {
+	tl := &timeline.Timeline{Steps: []timeline.Step{
+		{Event: timeline.Init},
+		{Event: timeline.Observe, Seg: fsm.Segment{Seq: 1}},
+	}}
+	var buf bytes.Buffer
+	if err := NewJSONWriter(&buf, narrate.EN).WriteTimeline(tl); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	if strings.Contains(lines[0], `"flags"`) {
+		t.Errorf("init step has flags: %s", lines[0])
+	}
+	if !strings.Contains(lines[1], `"flags":[]`) {
+		t.Errorf("flagless segment: %s", lines[1])
+	}
+}
