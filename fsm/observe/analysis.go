@@ -13,9 +13,14 @@ import (
 // draws no conclusion from it. Pure ACKs are left to DupAck, as Wireshark
 // does, since a receiver legitimately repeats them.
 func (o *Observer) duplicate(t time.Duration, dir fsm.Dir, seg *fsm.Segment) bool {
-	return o.seen && dir == o.lastDir && t-o.lastT <= dupWindow && t >= o.lastT &&
-		seg.SegLen() > 0 && seg.Seq == o.lastSeq && seg.Ack == o.lastAck &&
-		seg.Flags == o.lastFlg && seg.Len == o.lastLen && seg.Window == o.lastWin
+	if !o.seen || dir != o.lastDir || t < o.lastT || t-o.lastT > dupWindow || seg.SegLen() == 0 ||
+		seg.Flags.Has(fsm.RST) || seg.Seq != o.lastSeq || seg.Flags != o.lastFlg || seg.Len != o.lastLen {
+		return false
+	}
+	// The previous segment had the same flags, so no RST: its ACK and
+	// window are its sender's lastAck and win.
+	x := &o.s[dir.From()]
+	return seg.Window == x.win && (!seg.Flags.Has(fsm.ACK) || seg.Ack == x.lastAck)
 }
 
 // analyze flags seg as Wireshark's tcp.analysis would and advances what the
@@ -103,7 +108,7 @@ func (s *side) fillGap(seq, end fsm.Seq) {
 func (o *Observer) record(t time.Duration, dir fsm.Dir, seg *fsm.Segment) {
 	o.seen = true
 	o.lastT, o.lastDir = t, dir
-	o.lastSeq, o.lastAck, o.lastFlg, o.lastLen, o.lastWin = seg.Seq, seg.Ack, seg.Flags, seg.Len, seg.Window
+	o.lastSeq, o.lastFlg, o.lastLen = seg.Seq, seg.Flags, seg.Len
 	if seg.Flags.Has(fsm.RST) {
 		return
 	}

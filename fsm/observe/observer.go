@@ -71,10 +71,8 @@ type Observer struct {
 	s        [2]side
 	timeWait time.Duration
 	lastT    time.Duration // capture time of the previous segment
-	lastSeq  fsm.Seq       // the previous segment, for Duplicate
+	lastSeq  fsm.Seq       // the previous segment, for Duplicate (its ACK and window are its sender's lastAck and win)
 	lastLen  uint32
-	lastWin  uint32
-	lastAck  fsm.Seq
 	lastFlg  fsm.Flags
 	lastDir  fsm.Dir
 	seen     bool // a segment was observed
