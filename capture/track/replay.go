@@ -32,6 +32,23 @@ type ReplayOptions struct {
 	// replay rather than piling batches up.
 	Batches  chan<- timeline.Batch
 	Interval time.Duration
+
+	// Stop, if set, ends the replay early when closed (the view was
+	// quit): Replay stops reading, and stops sending batches.
+	Stop <-chan struct{}
+}
+
+// ErrStopped is returned when ReplayOptions.Stop ended the replay.
+var ErrStopped = errors.New("replay stopped")
+
+// send delivers a batch unless the replay was stopped.
+func (o *ReplayOptions) send(b timeline.Batch) bool {
+	select {
+	case o.Batches <- b:
+		return true
+	case <-o.Stop:
+		return false
+	}
 }
 
 // Replay reads every packet of r, decodes it and adds its TCP segments to t,
@@ -43,7 +60,7 @@ func Replay(r *pcapfile.Reader, t *Tracker, opts ReplayOptions) (stats timeline.
 	if err != nil {
 		err = fmt.Errorf("%s: %w", r.Name(), err)
 		if opts.Batches != nil {
-			opts.Batches <- timeline.Batch{Progress: 0, Done: true, Err: err}
+			opts.send(timeline.Batch{Progress: 0, Done: true, Err: err})
 			close(opts.Batches)
 		}
 		return stats, err
@@ -75,9 +92,20 @@ func Replay(r *pcapfile.Reader, t *Tracker, opts ReplayOptions) (stats timeline.
 		}
 		// Look at the clock only every 1024 packets: batches are bounded
 		// in rate whatever the packet rate, and the hot loop stays cheap.
-		if opts.Batches != nil && stats.Packets&1023 == 0 {
-			if now := time.Now(); now.Sub(lastSend) >= interval {
-				opts.Batches <- timeline.Batch{Conns: t.Delta(), Progress: r.Progress(), Stats: stats}
+		if stats.Packets&1023 == 0 && (opts.Batches != nil || opts.Stop != nil) {
+			select {
+			case <-opts.Stop:
+				err = ErrStopped
+			default:
+			}
+			if err != nil {
+				break
+			}
+			if now := time.Now(); opts.Batches != nil && now.Sub(lastSend) >= interval {
+				if !opts.send(timeline.Batch{Conns: t.Delta(), Progress: r.Progress(), Stats: stats}) {
+					err = ErrStopped
+					break
+				}
 				lastSend = now
 			}
 		}
@@ -87,7 +115,9 @@ func Replay(r *pcapfile.Reader, t *Tracker, opts ReplayOptions) (stats timeline.
 		err = &NoTCPError{Name: r.Name(), Packets: stats.Packets}
 	}
 	if opts.Batches != nil {
-		opts.Batches <- timeline.Batch{Conns: t.Delta(), Progress: 1, Stats: stats, Done: true, Err: err}
+		if !errors.Is(err, ErrStopped) {
+			opts.send(timeline.Batch{Conns: t.Delta(), Progress: 1, Stats: stats, Done: true, Err: err})
+		}
 		close(opts.Batches)
 	}
 	return stats, err

@@ -5,11 +5,6 @@ import "github.com/spf13/cobra"
 // Subcommands whose issues are not done yet. Each moves to its own file
 // (sim.go, replay.go, live.go, echo.go) when it is built.
 
-func newReplayCmd(opts *globalOptions) *cobra.Command {
-	return &cobra.Command{Use: "replay FILE", Short: "Replay a pcap or pcapng file", Args: cobra.ExactArgs(1),
-		RunE: func(*cobra.Command, []string) error { return notBuilt("replay") }}
-}
-
 func newLiveCmd(opts *globalOptions) *cobra.Command {
 	return &cobra.Command{Use: "live", Short: "Capture live on an interface", Args: cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error { return notBuilt("live") }}

@@ -1,0 +1,221 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tcpviz/tcpviz/capture/decode"
+	"github.com/tcpviz/tcpviz/capture/filter"
+	"github.com/tcpviz/tcpviz/capture/pcapfile"
+	"github.com/tcpviz/tcpviz/capture/track"
+	"github.com/tcpviz/tcpviz/fsm"
+	"github.com/tcpviz/tcpviz/fsm/narrate"
+	"github.com/tcpviz/tcpviz/fsm/output"
+	"github.com/tcpviz/tcpviz/fsm/timeline"
+	"github.com/tcpviz/tcpviz/tui"
+)
+
+// previewBytes is how much of each payload a replayed timeline keeps, for
+// the ladder's payload preview.
+const previewBytes = 32
+
+func newReplayCmd(opts *globalOptions) *cobra.Command {
+	var filterExpr string
+	cmd := &cobra.Command{
+		Use:   "replay FILE",
+		Short: "Replay a pcap or pcapng file: every TCP connection with both endpoints' states",
+		Long: `Read a pcap or pcapng capture (tcpdump, Wireshark; '-' reads stdin), find
+every TCP connection in it and infer both endpoints' RFC 9293 states from the
+segments seen. On a terminal the connection list opens in the interactive
+view; otherwise, or with --format, it prints:
+
+  text     the ladder of every connection, one after another
+  json     one JSON object per segment (and per inferred TIME-WAIT expiry),
+           in capture order across connections, each connection numbering
+           its own steps
+  summary  one JSON object per connection when the capture ends
+
+Link types: Ethernet (with 802.1Q/QinQ tags), Linux cooked v1 and v2
+(tcpdump -i any), raw IPv4/IPv6, BSD loopback. The client is the endpoint that
+sent the first SYN; a connection joined mid-stream takes the higher port as
+the client and is marked mid-stream.`,
+		Example: `  tcpviz replay trace.pcapng
+  tcpviz replay trace.pcap --format summary
+  tcpdump -i any -w - port 8000 | tcpviz replay - --format json
+  tcpviz replay trace.pcap --filter 'port 8000 and not host ::1' --format text`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return usageErrorf("replay takes one capture file (or - for stdin), got %d arguments", len(args))
+			}
+			return nil
+		},
+		ValidArgsFunction: func(_ *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
+			if len(args) > 0 {
+				return nil, cobra.ShellCompDirectiveNoFileComp
+			}
+			return []string{"pcap", "pcapng", "cap"}, cobra.ShellCompDirectiveFilterFileExt
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runReplay(cmd.OutOrStdout(), cmd.ErrOrStderr(), opts, args[0], filterExpr)
+		},
+	}
+	cmd.Flags().StringVar(&filterExpr, "filter", "", "keep only matching segments: `EXPR` of port N, host ADDR, net PREFIX (each may follow src/dst), tcp, ip, ip6, joined by and/or/not and ( )")
+	return cmd
+}
+
+// runReplay checks the arguments, opens the capture (so a bad file fails
+// before any output or view), then reads it into the chosen output.
+func runReplay(stdout, stderr io.Writer, opts *globalOptions, path, filterExpr string) error {
+	lang, err := opts.parseLang()
+	if err != nil {
+		return err
+	}
+	format, err := opts.outputFormat("text", "json", "summary")
+	if err != nil {
+		return err
+	}
+	var ropts track.ReplayOptions
+	if filterExpr != "" {
+		f, err := filter.Parse(filterExpr)
+		if err != nil {
+			return &usageError{err}
+		}
+		ropts.Match = func(p *decode.Packet) bool { return f.Match(p.Src, p.Dst) }
+	}
+	r, err := pcapfile.Open(path)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	if _, err := decode.New(r.LinkType()); err != nil {
+		return fmt.Errorf("%s: %w", r.Name(), err)
+	}
+
+	var stats timeline.Stats
+	switch format {
+	case "tui":
+		return replayTUI(r, lang, ropts)
+	case "summary":
+		tr := track.New(track.Options{Source: r.Name()})
+		stats, err = track.Replay(r, tr, ropts)
+		if werr := writeSummaries(stdout, tr); werr != nil {
+			return werr
+		}
+	case "json":
+		jw := output.NewJSONWriter(stdout, lang)
+		var werr error
+		tr := track.New(track.Options{Source: r.Name(), Timelines: true, Preview: previewBytes,
+			OnStep: func(_ *track.Conn, tl *timeline.Timeline, i int) {
+				if werr == nil {
+					werr = jw.WriteStep(tl, i, i)
+				}
+			}})
+		stats, err = track.Replay(r, tr, ropts)
+		if ferr := jw.Flush(); werr == nil {
+			werr = ferr
+		}
+		if werr != nil {
+			return werr
+		}
+	case "text":
+		tr := track.New(track.Options{Source: r.Name(), Timelines: true, Preview: previewBytes})
+		stats, err = track.Replay(r, tr, ropts)
+		if werr := writeText(stdout, tr, lang); werr != nil {
+			return werr
+		}
+	}
+	warnSkipped(stderr, r.Name(), stats)
+	return err
+}
+
+// replayTUI reads the capture in the background and hands its batches to
+// the view; quitting the view stops the reading.
+func replayTUI(r *pcapfile.Reader, lang narrate.Lang, ropts track.ReplayOptions) error {
+	batches := make(chan timeline.Batch, 4)
+	stop := make(chan struct{})
+	ropts.Batches, ropts.Stop = batches, stop
+	tr := track.New(track.Options{Source: r.Name(), Timelines: true, Preview: previewBytes})
+	done := make(chan error, 1)
+	go func() {
+		_, err := track.Replay(r, tr, ropts)
+		done <- err
+	}()
+	verr := tui.RunCapture(batches, tui.CaptureOptions{Lang: lang, Source: r.Name()})
+	close(stop)
+	for range batches { // let Replay finish if it is blocked sending
+	}
+	rerr := <-done
+	if verr != nil {
+		return verr
+	}
+	if errors.Is(rerr, track.ErrStopped) {
+		return nil
+	}
+	return rerr // the view showed it too; the exit status says it
+}
+
+// writeSummaries writes one summary line per connection, in order of first
+// segment.
+func writeSummaries(w io.Writer, tr *track.Tracker) error {
+	sw := output.NewSummaryWriter(w)
+	for i := 0; i < tr.Len(); i++ {
+		c := tr.Conn(i)
+		st := c.States()
+		if err := sw.Write(output.Summary{
+			Conn: c.Endpoints(), Client: st[fsm.Client], Server: st[fsm.Server],
+			Segments: c.Segments(), BytesC2S: c.Bytes(fsm.C2S), BytesS2C: c.Bytes(fsm.S2C),
+			First: c.First(), Last: c.Last(),
+		}); err != nil {
+			return err
+		}
+	}
+	return sw.Flush()
+}
+
+// writeText writes every connection's ladder, one after another, each
+// followed by what the capture leaves uncertain about the final states.
+func writeText(w io.Writer, tr *track.Tracker, lang narrate.Lang) error {
+	for i := 0; i < tr.Len(); i++ {
+		c := tr.Conn(i)
+		if i > 0 {
+			fmt.Fprintln(w)
+		}
+		tw := output.NewTextWriter(w, lang, output.TextOptions{})
+		if err := tw.WriteTimeline(tr.Timeline(c)); err != nil {
+			return err
+		}
+		var marks []string
+		if c.MidStream() {
+			marks = append(marks, "joined mid-stream")
+		}
+		u := c.Uncertain()
+		for s, why := range u {
+			if why != "" {
+				marks = append(marks, fsm.Side(s).String()+": "+why)
+			}
+		}
+		for _, m := range marks {
+			if _, err := fmt.Fprintln(w, "  ! "+m); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// warnSkipped says on stderr how many packets were skipped as malformed.
+func warnSkipped(stderr io.Writer, name string, stats timeline.Stats) {
+	if stats.Malformed > 0 {
+		fmt.Fprintf(stderr, "tcpviz: %s: skipped %d malformed packet%s of %d\n", name, stats.Malformed, plural(stats.Malformed), stats.Packets)
+	}
+}
+
+func plural(n uint64) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
