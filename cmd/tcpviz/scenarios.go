@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"io"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -9,10 +11,11 @@ import (
 )
 
 func newScenariosCmd(opts *globalOptions) *cobra.Command {
-	return &cobra.Command{
+	var verbose bool
+	cmd := &cobra.Command{
 		Use:   "scenarios",
 		Short: "List the built-in scenarios",
-		Long:  "List the built-in scenarios 'tcpviz sim SCENARIO' plays, one line each: name and what it shows.",
+		Long:  "List the built-in scenarios 'tcpviz sim SCENARIO' plays, one line each: name and what it shows\n(* marks the default). With -v, each scenario's script too.",
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) > 0 {
 				return usageErrorf("scenarios takes no arguments (got %q); to play one: tcpviz sim %s", args[0], args[0])
@@ -34,8 +37,27 @@ func newScenariosCmd(opts *globalOptions) *cobra.Command {
 				if _, err := fmt.Fprintf(w, "%s %-*s  %s\n", mark, width, sc.Name, sc.Description); err != nil {
 					return err
 				}
+				if verbose {
+					printScript(w, sc, width+4)
+				}
 			}
 			return nil
 		},
+	}
+	cmd.Flags().BoolVarP(&verbose, "verbose", "v", false, "also print each scenario's script of socket calls and faults")
+	return cmd
+}
+
+// printScript writes a scenario's script, one call a line.
+func printScript(w io.Writer, sc sim.Scenario, indent int) {
+	pad := strings.Repeat(" ", indent)
+	for _, a := range sc.Setup {
+		fmt.Fprintf(w, "%sbefore:  %s\n", pad, a)
+	}
+	for i, a := range sc.Script {
+		fmt.Fprintf(w, "%s%2d.  %s\n", pad, i+1, a)
+	}
+	for _, f := range sc.Faults {
+		fmt.Fprintf(w, "%sfault:  %s\n", pad, f)
 	}
 }

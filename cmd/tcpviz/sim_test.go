@@ -98,6 +98,12 @@ func TestSimCLI(t *testing.T) {
 		if !strings.HasPrefix(lines[0], "* echo ") {
 			t.Errorf("the default is not marked: %q", lines[0])
 		}
+		out, _, code = runSimBinary(t, bin, "scenarios", "-v")
+		for _, want := range []string{"before:  server.listen()", " 1.  client.connect()", "fault:  drop the client's 1st SYN"} {
+			if code != 0 || !strings.Contains(out, want) {
+				t.Errorf("scenarios -v (exit %d) has no %q:\n%s", code, want, out)
+			}
+		}
 	})
 
 	t.Run("write-pcap", func(t *testing.T) {

@@ -2,6 +2,7 @@ package sim
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/tcpviz/tcpviz/fsm"
 	"github.com/tcpviz/tcpviz/fsm/timeline"
@@ -27,12 +28,18 @@ func Play(sc Scenario, cfg Config) (*Sim, error) {
 	}
 	cfg.Source = "scenario " + sc.Name
 	s := newSim(cfg, sc.Script, sc.Faults)
+	var calls []string
 	for _, a := range sc.Setup {
 		if err := s.setup(a); err != nil {
 			return nil, fmt.Errorf("scenario %s: setup %s: %w", sc.Name, a, err)
 		}
+		calls = append(calls, a.Call.Label(a.Side, nil))
 	}
-	s.init()
+	detail := ""
+	if len(calls) > 0 {
+		detail = "Before the first step: " + strings.Join(calls, ", ") + "."
+	}
+	s.init(detail)
 	if err := s.RunAll(); err != nil {
 		return nil, fmt.Errorf("scenario %s: %w", sc.Name, err)
 	}

@@ -55,7 +55,9 @@ type finishedCond struct{ side fsm.Side }
 
 func (c finishedCond) met(s *Sim) bool                 { return s.st.eps[c.side].PeerFinished() }
 func (c finishedCond) wake(*Sim) (time.Duration, bool) { return 0, false }
-func (c finishedCond) String() string                  { return fmt.Sprintf("the %s has the peer's FIN", c.side) }
+func (c finishedCond) String() string {
+	return fmt.Sprintf("the %s has received the %s's FIN", c.side, c.side.Peer())
+}
 
 // PeerFinished holds once side has received its peer's FIN (recv() would
 // return end of file).
@@ -184,9 +186,19 @@ type LinkFault struct {
 	Fault timeline.Fault
 }
 
-// String says it in words, e.g. "drop the 1st c2s SYN".
+// String says it in words, e.g. "drop the client's 1st SYN".
 func (f LinkFault) String() string {
-	return fmt.Sprintf("%s the #%d %s %s", f.Fault, f.Nth, f.Dir, f.Flags)
+	suffix := "th"
+	switch {
+	case f.Nth%100 >= 11 && f.Nth%100 <= 13:
+	case f.Nth%10 == 1:
+		suffix = "st"
+	case f.Nth%10 == 2:
+		suffix = "nd"
+	case f.Nth%10 == 3:
+		suffix = "rd"
+	}
+	return fmt.Sprintf("%s the %s's %d%s %s", f.Fault, f.Dir.From(), f.Nth, suffix, f.Flags)
 }
 
 // applyScriptedFaults marks a flight with the faults the scenario sets for it.

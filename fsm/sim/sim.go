@@ -132,7 +132,7 @@ type Sim struct {
 // virtual time 0. Its timeline starts with the Init step.
 func New(cfg Config) *Sim {
 	s := newSim(cfg, nil, nil)
-	s.init()
+	s.init("")
 	return s
 }
 
@@ -144,9 +144,9 @@ func newSim(cfg Config, script []Action, faults []LinkFault) *Sim {
 	return s
 }
 
-// init writes the Init step.
-func (s *Sim) init() {
-	s.emit(timeline.Step{Event: timeline.Init})
+// init writes the Init step; detail says what was done before it.
+func (s *Sim) init(detail string) {
+	s.emit(timeline.Step{Event: timeline.Init, Detail: detail})
 }
 
 // Timeline returns the timeline so far. The Sim appends to it; Inject
