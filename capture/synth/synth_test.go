@@ -186,7 +186,16 @@ func TestTsharkReadsTheExport(t *testing.T) {
 	}
 	dir := t.TempDir()
 	export := func(name string) (string, int) {
-		s, err := sim.Load(name)
+		cfg := sim.DefaultConfig()
+		scenario, v6 := strings.CutSuffix(name, "-ipv6")
+		if v6 {
+			cfg.Client, cfg.Server = netip.MustParseAddrPort("[::1]:49152"), netip.MustParseAddrPort("[::1]:8000")
+		}
+		sc, ok := sim.Lookup(scenario)
+		if !ok {
+			t.Fatalf("no scenario %s", scenario)
+		}
+		s, err := sim.Play(sc, cfg)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -214,6 +223,7 @@ func TestTsharkReadsTheExport(t *testing.T) {
 		retrans string // flags of the segment whose resend tshark must flag; "" = no analysis flags at all
 	}{
 		{"echo", ""},
+		{"echo-ipv6", ""},
 		{"lost-syn", "tcp.flags.syn == 1 && tcp.flags.ack == 0"},
 		{"lost-fin", "tcp.flags.fin == 1"},
 	} {
@@ -222,7 +232,11 @@ func TestTsharkReadsTheExport(t *testing.T) {
 			if got := tshark(t, path, "_ws.malformed || _ws.expert.severity >= error"); len(got) != 0 {
 				t.Errorf("malformed packets:\n%s", strings.Join(got, "\n"))
 			}
-			if got := tshark(t, path, "ip.checksum.status == 1 && tcp.checksum.status == 1"); len(got) != sends {
+			good := "ip.checksum.status == 1 && tcp.checksum.status == 1"
+			if strings.HasSuffix(tt.name, "-ipv6") {
+				good = "ipv6 && tcp.checksum.status == 1" // IPv6 has no header checksum
+			}
+			if got := tshark(t, path, good); len(got) != sends {
 				t.Errorf("%d packets with good IP and TCP checksums, want all %d", len(got), sends)
 			}
 			flagged := tshark(t, path, "tcp.analysis.flags")
