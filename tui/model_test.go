@@ -15,21 +15,28 @@ import (
 	"github.com/tcpviz/tcpviz/fsm/narrate"
 	"github.com/tcpviz/tcpviz/fsm/timeline"
 	"github.com/tcpviz/tcpviz/tui/internal/fixture"
+	"github.com/tcpviz/tcpviz/tui/narration"
 	"github.com/tcpviz/tcpviz/tui/picker"
 	"github.com/tcpviz/tcpviz/tui/stepview"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files and docs/keys.md")
+// updating reports whether -update was given: teatest defines the flag
+// (for its own golden files), and this package's goldens follow it too.
+func updating() bool {
+	f := flag.Lookup("update")
+	return f != nil && f.Value.String() == "true"
+}
 
 func TestMain(m *testing.M) {
 	stepview.BaseInterval = time.Hour // only the ticks a test sends advance play
+	narration.NoteFunc = fixture.Note // goldens do not follow other packages' wording
 	os.Exit(m.Run())
 }
 
 func golden(t *testing.T, name, got string) {
 	t.Helper()
 	path := filepath.Join("testdata", name+".golden")
-	if *update {
+	if updating() {
 		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
 			t.Fatal(err)
 		}

@@ -2,6 +2,7 @@ package endpoint
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -157,38 +158,86 @@ func (m Model) fit(lines []string) string {
 	return strings.Join(lines, "\n")
 }
 
-// diagram draws the states, cur bracketed and lit, prev marked if left now.
+// edges are the transitions of Figure 5 drawn between adjacent rows of
+// the wide diagram.
+var edges = [][2]fsm.State{
+	{fsm.Closed, fsm.Listen}, {fsm.Listen, fsm.SynReceived}, {fsm.Listen, fsm.SynSent},
+	{fsm.SynReceived, fsm.Established}, {fsm.SynSent, fsm.Established},
+	{fsm.Established, fsm.FinWait1}, {fsm.Established, fsm.CloseWait},
+	{fsm.FinWait1, fsm.FinWait2}, {fsm.FinWait1, fsm.Closing}, {fsm.CloseWait, fsm.LastAck},
+	{fsm.FinWait2, fsm.TimeWait}, {fsm.Closing, fsm.TimeWait},
+}
+
+// diagram draws the states, cur bracketed and lit, prev marked if left
+// now; with room, the edges between them too, the one just taken lit.
 func (m Model) diagram(cur, prev fsm.State) []string {
 	rows := wideRows
 	if m.width < 36 {
 		rows = narrowRows
 	}
-	out := make([]string, 0, len(rows))
-	for _, r := range rows {
-		cells := make([]string, len(r))
+	connectors := m.width >= 36 && m.height >= 28
+	center := map[fsm.State]int{}
+	out := make([]string, 0, 2*len(rows))
+	for ri, r := range rows {
 		total := 0
-		for i, st := range r {
+		for _, st := range r {
+			total += len(st.String()) + 2
+		}
+		gap := max((m.width-total)/(len(r)+1), 1)
+		var b strings.Builder
+		col := 0
+		for _, st := range r {
 			name := st.String()
+			b.WriteString(strings.Repeat(" ", gap))
+			col += gap
+			center[st] = col + (len(name)+2)/2
+			col += len(name) + 2
 			switch {
 			case st == cur:
-				cells[i] = m.st.StateCur.Render("[" + name + "]")
+				b.WriteString(m.st.StateCur.Render("[" + name + "]"))
 			case st == prev && prev != cur:
-				cells[i] = m.st.StatePrev.Render("(" + name + ")")
+				b.WriteString(m.st.StatePrev.Render("(" + name + ")"))
 			default:
-				cells[i] = m.st.StateIdle.Render(" " + name + " ")
+				b.WriteString(m.st.StateIdle.Render(" " + name + " "))
 			}
-			total += len(name) + 2
 		}
-		gap := (m.width - total) / (len(r) + 1)
-		gap = max(gap, 1)
-		var b strings.Builder
-		for _, c := range cells {
-			b.WriteString(strings.Repeat(" ", gap))
-			b.WriteString(c)
+		if connectors && ri > 0 {
+			out = append(out, m.connector(rows[ri-1], r, center, cur, prev))
 		}
 		out = append(out, b.String())
 	}
 	return out
+}
+
+// connector draws the edges from the states of row a to those of row b.
+func (m Model) connector(a, b []fsm.State, center map[fsm.State]int, cur, prev fsm.State) string {
+	cells := make([]string, m.width)
+	for i := range cells {
+		cells[i] = " "
+	}
+	for _, e := range edges {
+		if !slices.Contains(a, e[0]) || !slices.Contains(b, e[1]) {
+			continue
+		}
+		ca, cb := center[e[0]], center[e[1]]
+		col := (ca + cb) / 2
+		ch := "│"
+		switch {
+		case cb-ca > 1:
+			ch = "╲"
+		case ca-cb > 1:
+			ch = "╱"
+		}
+		if col < 0 || col >= m.width {
+			continue
+		}
+		if e[0] == prev && e[1] == cur {
+			cells[col] = m.st.Transition.Render(ch)
+		} else {
+			cells[col] = m.st.Dim.Render(ch)
+		}
+	}
+	return strings.Join(cells, "")
 }
 
 // transition is the line under the diagram: the state change at this step
