@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/tcpviz/tcpviz/fsm"
+	"github.com/tcpviz/tcpviz/fsm/timeline"
 )
 
 // longScenario is the echo handshake followed by n round trips of 100
@@ -91,5 +92,25 @@ func TestSteppingAtTenThousandStepsIsUnderAMillisecond(t *testing.T) {
 	}
 	if per := time.Since(start) / time.Duration(2*n); per > time.Millisecond {
 		t.Errorf("a step took %v on average over %d steps", per, n)
+	}
+}
+
+// BenchmarkInjectMid10k drops a segment in flight half way through a
+// 10,000-step timeline: the cost of recomputing the rest from the
+// snapshot, which the view pays when the user presses d.
+func BenchmarkInjectMid10k(b *testing.B) {
+	base := stepsFor(b, 10000)
+	mid := base.Timeline().Len() / 2
+	for base.InFlight(mid) == nil {
+		mid++
+	}
+	id := base.InFlight(mid)[0].SegID
+	for b.Loop() {
+		b.StopTimer()
+		s := stepsFor(b, 10000)
+		b.StartTimer()
+		if _, err := s.Inject(mid, id, timeline.FaultDrop); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
