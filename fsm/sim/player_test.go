@@ -97,8 +97,8 @@ func TestInjectDuplicateAndDelay(t *testing.T) {
 	for _, st := range tl.Steps {
 		if st.Event == timeline.Arrive && st.SegID == id {
 			arrivals++
-			if arrivals == 2 && st.Analysis&timeline.Duplicate == 0 {
-				t.Error("the copy is not marked Duplicate")
+			if arrivals == 2 && (st.Analysis&timeline.Duplicate == 0 || st.Why[fsm.Client] != fsm.LinkDuplicate) {
+				t.Error("the copy is not marked Duplicate, or not explained by the link")
 			}
 		}
 	}
@@ -106,9 +106,7 @@ func TestInjectDuplicateAndDelay(t *testing.T) {
 		t.Errorf("duplicated segment arrived %d times, want 2", arrivals)
 	}
 
-	// Delay the server's SYN,ACK... and its ACK of the handshake's end
-	// overtakes nothing; delay the first data instead, sent right after
-	// the handshake's ACK: the data now arrives after later segments.
+	// A held-back segment arrives Hold late.
 	s, _ = Load("echo")
 	i = firstSend(s.Timeline(), fsm.C2S, 0)
 	id = s.Timeline().Steps[i].SegID
@@ -118,8 +116,8 @@ func TestInjectDuplicateAndDelay(t *testing.T) {
 	}
 	for _, st := range tl.Steps {
 		if st.Event == timeline.Arrive && st.SegID == id {
-			if st.T != s.Timeline().Steps[i].T+10*time.Millisecond+25*time.Millisecond {
-				t.Errorf("held-back segment arrived at %v", st.T)
+			if st.T != s.Timeline().Steps[i].T+10*time.Millisecond+25*time.Millisecond || st.Why[fsm.Client] != fsm.LinkDelay {
+				t.Errorf("held-back segment arrived at %v, why %v", st.T, st.Why)
 			}
 		}
 	}
@@ -257,5 +255,39 @@ func TestSettleLeavesLongTimers(t *testing.T) {
 	}
 	if s.Now() > time.Second {
 		t.Errorf("Settle ran the clock to %v", s.Now())
+	}
+}
+
+// TestHeldSegmentIsOvertaken: the client sends "a" then "b" at once; the
+// link holds "a" back, so "b" arrives first (out of order) and the data
+// still all reaches the server's application.
+func TestHeldSegmentIsOvertaken(t *testing.T) {
+	sc := Scenario{Name: "reorder", Setup: listening, Script: []Action{
+		{Side: client, Call: Connect()},
+		{When: InState(client, fsm.Established), Side: client, Call: Send("a")},
+		{Side: client, Call: Send("b")},
+		{When: InState(server, fsm.Established), Side: server, Call: Accept()},
+	}}
+	s, err := Play(sc, DefaultConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := firstSend(s.Timeline(), fsm.C2S, 0)
+	a := s.Timeline().Steps[i].SegID
+	tl, err := s.Inject(i+2, a, timeline.FaultDelay) // after "b" is sent too
+	if err != nil {
+		t.Fatal(err)
+	}
+	var order []int
+	for _, st := range tl.Steps {
+		if st.Event == timeline.Arrive && st.Dir == fsm.C2S && st.Seg.Len > 0 {
+			order = append(order, st.SegID)
+		}
+	}
+	if len(order) < 2 || order[0] == a {
+		t.Errorf("data arrivals %v: want the held segment %d overtaken", order, a)
+	}
+	if got := s.Endpoint(server).Readable(); got != 2 {
+		t.Errorf("the server has %d bytes to read, want 2", got)
 	}
 }

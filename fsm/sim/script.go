@@ -224,5 +224,6 @@ func (s *Sim) applyFault(f *flight, fault timeline.Fault) {
 		f.dup = true
 	case timeline.FaultDelay:
 		f.at += s.cfg.Hold
+		f.held = true
 	}
 }

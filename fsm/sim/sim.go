@@ -68,6 +68,7 @@ type flight struct {
 	dup   bool          // the link delivers a second copy DupGap later
 	copy  bool          // this is that second copy
 	retx  bool          // a retransmission: its arrival or drop is marked too
+	held  bool          // the link held it back (FaultDelay)
 }
 
 // pend is a step already decided, waiting to be written: the segments an
@@ -477,8 +478,12 @@ func (s *Sim) arrive() {
 	res := s.st.eps[to].Arrive(s.st.now, f.seg)
 	step.Event = timeline.Arrive
 	step.Why[to] = res.Reason
-	if f.copy {
+	switch {
+	case f.copy:
 		step.Analysis |= timeline.Duplicate
+		step.Why[from] = fsm.LinkDuplicate
+	case f.held:
+		step.Why[from] = fsm.LinkDelay
 	}
 	s.emit(step)
 	s.queueOut(to, res.Out)
