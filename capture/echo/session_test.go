@@ -1,0 +1,262 @@
+package echo
+
+import (
+	"errors"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tcpviz/tcpviz/fsm"
+	"github.com/tcpviz/tcpviz/fsm/timeline"
+	"golang.org/x/sys/unix"
+)
+
+var (
+	CL = fsm.Closed
+	LI = fsm.Listen
+	ES = fsm.Established
+	F1 = fsm.FinWait1
+	F2 = fsm.FinWait2
+	CW = fsm.CloseWait
+	LA = fsm.LastAck
+	TW = fsm.TimeWait
+)
+
+// canCapture reports whether this process may open a packet socket.
+func canCapture() bool {
+	fd, err := unix.Socket(unix.AF_PACKET, unix.SOCK_RAW, 0)
+	if err != nil {
+		return false
+	}
+	unix.Close(fd)
+	return true
+}
+
+func newTestSession(t *testing.T, capture bool) *Session {
+	t.Helper()
+	if capture && !canCapture() {
+		t.Skip("skipped: capturing needs root or CAP_NET_RAW")
+	}
+	s, err := New(Options{NoCapture: !capture, Poll: 20 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	go func() {
+		for range s.Updates() {
+		}
+	}()
+	return s
+}
+
+// call is one action and the kernel states (client, server) after it.
+type callWant struct {
+	action string
+	kernel [2]fsm.State
+}
+
+func dump(t *testing.T, s *Session) {
+	t.Helper()
+	for _, tl := range s.Timelines() {
+		t.Logf("connection %s", tl.Conn)
+		for i, st := range tl.Steps {
+			seg := ""
+			if st.Event.HasSegment() {
+				seg = st.Dir.String() + " " + st.Seg.String()
+			}
+			k := ""
+			if st.HasKernel {
+				k = "kernel " + st.Kernel[0].String() + "/" + st.Kernel[1].String()
+			}
+			t.Logf("%2d %8.3fms %-7s %-28s %-40s states %s/%s pred %s/%s %s agree=%v %s", i, float64(st.T.Microseconds())/1000, st.Event, st.Call, seg,
+				st.States[0], st.States[1], st.Predicted[0], st.Predicted[1], k, st.Agree(), st.Detail)
+		}
+	}
+}
+
+func runOrder(t *testing.T, capture bool, calls []callWant) *Session {
+	s := newTestSession(t, capture)
+	for _, c := range calls {
+		if err := s.Do(c.action); err != nil {
+			dump(t, s)
+			t.Fatalf("%s: %v", c.action, err)
+		}
+		tls := s.Timelines()
+		last := tls[len(tls)-1].Steps[len(tls[len(tls)-1].Steps)-1]
+		if !last.HasKernel || last.Kernel != c.kernel {
+			dump(t, s)
+			t.Fatalf("after %s the kernel says %v/%v, want %v/%v", c.action, last.Kernel[0], last.Kernel[1], c.kernel[0], c.kernel[1])
+		}
+	}
+	return s
+}
+
+var orders = []struct {
+	name  string
+	calls []callWant
+}{
+	{"default sequence: client closes first (RFC 9293 §3.6)", []callWant{
+		{ActListen, [2]fsm.State{CL, LI}},
+		{ActConnect, [2]fsm.State{ES, ES}},
+		{ActClientSend, [2]fsm.State{ES, ES}},
+		{ActServerRecv, [2]fsm.State{ES, ES}},
+		{ActServerEcho, [2]fsm.State{ES, ES}},
+		{ActClientRecv, [2]fsm.State{ES, ES}},
+		{ActClientClose, [2]fsm.State{F2, CW}},
+		{ActServerClose, [2]fsm.State{TW, CL}},
+	}},
+	{"server closes first: the server holds TIME-WAIT", []callWant{
+		{ActListen, [2]fsm.State{CL, LI}},
+		{ActConnect, [2]fsm.State{ES, ES}},
+		{ActClientSend, [2]fsm.State{ES, ES}},
+		{ActServerRecv, [2]fsm.State{ES, ES}},
+		{ActServerEcho, [2]fsm.State{ES, ES}},
+		{ActClientRecv, [2]fsm.State{ES, ES}},
+		{ActServerClose, [2]fsm.State{CW, F2}},
+		{ActClientClose, [2]fsm.State{CL, TW}},
+	}},
+	{"client aborts: RST, no TIME-WAIT (RFC 9293 §3.10.5)", []callWant{
+		{ActListen, [2]fsm.State{CL, LI}},
+		{ActConnect, [2]fsm.State{ES, ES}},
+		{ActClientSend, [2]fsm.State{ES, ES}},
+		{ActServerRecv, [2]fsm.State{ES, ES}},
+		{ActClientAbort, [2]fsm.State{CL, CL}},
+	}},
+	{"half-close: the client shuts down writing and still reads the echo", []callWant{
+		{ActListen, [2]fsm.State{CL, LI}},
+		{ActConnect, [2]fsm.State{ES, ES}},
+		{ActClientSend, [2]fsm.State{ES, ES}},
+		{ActClientShut, [2]fsm.State{F2, CW}},
+		{ActServerRecv, [2]fsm.State{F2, CW}},
+		{ActServerEcho, [2]fsm.State{F2, CW}},
+		{ActClientRecv, [2]fsm.State{F2, CW}},
+		{ActServerClose, [2]fsm.State{TW, CL}},
+	}},
+}
+
+func TestCloseOrdersKernelStates(t *testing.T) {
+	for _, o := range orders {
+		t.Run(o.name, func(t *testing.T) {
+			s := runOrder(t, false, o.calls)
+			for _, tl := range s.Timelines() {
+				for i, st := range tl.Steps {
+					if st.HasKernel && st.Kernel != st.Predicted {
+						t.Errorf("step %d (%s %s): kernel %v, predicted %v: %s", i, st.Event, st.Call, st.Kernel, st.Predicted, st.Detail)
+					}
+				}
+			}
+			if testing.Verbose() {
+				dump(t, s)
+			}
+		})
+	}
+}
+
+func TestCloseOrdersCapturedObservedPredictedAgree(t *testing.T) {
+	for _, o := range orders {
+		t.Run(o.name, func(t *testing.T) {
+			s := runOrder(t, true, o.calls)
+			for _, tl := range s.Timelines() {
+				segs := 0
+				for i, st := range tl.Steps {
+					if st.Event == timeline.Observe {
+						segs++
+					}
+					// The one known, explained difference: the observer
+					// infers SYN-RECEIVED only from the SYN,ACK.
+					knownSyn := st.Event == timeline.Observe && st.Seg.Flags == fsm.SYN &&
+						st.States == [2]fsm.State{fsm.SynSent, LI} && st.Predicted == [2]fsm.State{fsm.SynSent, fsm.SynReceived} &&
+						strings.Contains(st.Detail, "SYN,ACK")
+					if knownSyn {
+						continue
+					}
+					if st.States != st.Predicted || (st.HasKernel && !st.Agree()) {
+						t.Errorf("step %d (%s %s %s): observed %v, predicted %v, kernel %v: %s", i, st.Event, st.Call, st.Seg.Flags, st.States, st.Predicted, st.Kernel, st.Detail)
+					}
+				}
+				if segs == 0 {
+					t.Errorf("no segments captured")
+				}
+			}
+			if t.Failed() || testing.Verbose() {
+				dump(t, s)
+			}
+		})
+	}
+}
+
+func TestRefusedCallsSayWhy(t *testing.T) {
+	s := newTestSession(t, false)
+	var re *RefusedError
+	if err := s.Do(ActClientSend); !errors.As(err, &re) || !strings.Contains(re.Why, "connect first") {
+		t.Errorf("send before connect: %v", err)
+	}
+	if err := s.Do(ActServerEcho); !errors.As(err, &re) {
+		t.Errorf("echo before anything: %v", err)
+	}
+	s.Do(ActListen)
+	if err := s.Do(ActListen); !errors.As(err, &re) || !strings.Contains(re.Why, "already listening") {
+		t.Errorf("listen twice: %v", err)
+	}
+	s.Do(ActConnect)
+	if err := s.Do(ActServerRecv); !errors.As(err, &re) || !strings.Contains(re.Why, "would block") {
+		t.Errorf("recv with nothing sent: %v", err)
+	}
+}
+
+func TestConnectWithoutListenerIsRefused(t *testing.T) {
+	s := newTestSession(t, canCapture())
+	err := s.Do(ActConnect)
+	var ke *KernelError
+	if !errors.As(err, &ke) || !errors.Is(err, unix.ECONNREFUSED) {
+		t.Fatalf("connect with nothing listening: %v", err)
+	}
+	tls := s.Timelines()
+	last := tls[0].Steps[len(tls[0].Steps)-1]
+	if last.Kernel != [2]fsm.State{CL, CL} {
+		t.Errorf("kernel after a refused connect: %v", last.Kernel)
+	}
+	if testing.Verbose() {
+		dump(t, s)
+	}
+}
+
+func TestRestartShowsEADDRINUSEThenSOREUSEADDR(t *testing.T) {
+	s := runOrder(t, false, []callWant{
+		{ActListen, [2]fsm.State{CL, LI}},
+		{ActConnect, [2]fsm.State{ES, ES}},
+		{ActServerClose, [2]fsm.State{CW, F2}},
+		{ActClientClose, [2]fsm.State{CL, TW}},
+	})
+	err := s.Do(ActRestart)
+	if !errors.Is(err, unix.EADDRINUSE) {
+		t.Fatalf("restart without SO_REUSEADDR: %v, want EADDRINUSE", err)
+	}
+	tls := s.Timelines()
+	last := tls[0].Steps[len(tls[0].Steps)-1]
+	if !strings.Contains(last.Detail, "TIME-WAIT for another") {
+		t.Errorf("the step does not say which socket holds the port: %q", last.Detail)
+	}
+	if err := s.Do(ActRestartReuse); err != nil {
+		t.Fatalf("restart with SO_REUSEADDR: %v", err)
+	}
+	// A new connection on the restarted listener.
+	if err := s.Do(ActConnect); err != nil {
+		t.Fatal(err)
+	}
+	tls = s.Timelines()
+	if len(tls) != 2 {
+		t.Fatalf("%d connections, want 2", len(tls))
+	}
+	if last := tls[1].Steps[len(tls[1].Steps)-1]; last.Kernel != [2]fsm.State{ES, ES} {
+		t.Errorf("new connection: kernel %v", last.Kernel)
+	}
+	if testing.Verbose() {
+		dump(t, s)
+	}
+}
+
+func TestMain(m *testing.M) {
+	os.Exit(m.Run())
+}
