@@ -113,6 +113,17 @@ func New(cfg Config, midStream bool) Observer {
 	return o
 }
 
+// Init returns the starting states as an Update, for the timeline's Init
+// step: CLOSED/LISTEN, or ESTABLISHED/ESTABLISHED with fsm.ObsMidStream
+// for both sides when joined mid-stream.
+func (o *Observer) Init() Update {
+	u := Update{States: o.States()}
+	if o.mid {
+		u.Why = [2]fsm.Reason{fsm.ObsMidStream, fsm.ObsMidStream}
+	}
+	return u
+}
+
 // States returns both sides' inferred states, indexed by fsm.Side.
 func (o *Observer) States() [2]fsm.State {
 	return [2]fsm.State{o.s[0].state, o.s[1].state}

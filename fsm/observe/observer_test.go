@@ -441,4 +441,10 @@ func TestInitialStates(t *testing.T) {
 	if m.States() != [2]fsm.State{ES, ES} || !m.MidStream() {
 		t.Errorf("New mid-stream: %v", m.States())
 	}
+	if u := m.Init(); u.Why != [2]fsm.Reason{fsm.ObsMidStream, fsm.ObsMidStream} || u.States != m.States() {
+		t.Errorf("Init() mid-stream = %+v", u)
+	}
+	if u := o.Init(); u.Why != [2]fsm.Reason{} || u.States != [2]fsm.State{CL, LI} {
+		t.Errorf("Init() = %+v", u)
+	}
 }
