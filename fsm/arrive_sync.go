@@ -252,11 +252,13 @@ func (e *Endpoint) processAck(now time.Duration, seg Segment, a *arrival) bool {
 	case Closing:
 		// "If the ACK acknowledges our FIN, then enter the TIME-WAIT state;
 		// otherwise, ignore the segment."
+		// The segment's text and FIN, if any, are ignored by the later
+		// checks in CLOSING; going on lets queued data and the FIN go out
+		// if the ACK opened the window.
 		if e.finAcked() {
 			e.toTimeWait(now)
 			r.To, r.Reason = TimeWait, RcvAckOfFin
 		}
-		return false
 	case LastAck:
 		// "The only thing that can arrive in this state is an acknowledgment
 		// of our FIN. If our FIN is now acknowledged, delete the TCB, enter

@@ -1,45 +1,99 @@
 package fsm
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
-// TestFigure5 covers every edge of RFC 9293's Figure 5 (the connection state
-// diagram), plus the FIN-WAIT-1 → TIME-WAIT edge of RFC 793's diagram, with
-// the segments each edge sends.
-func TestFigure5(t *testing.T) {
+// figure5 holds one case per edge of RFC 9293's Figure 5 (the connection
+// state diagram), plus the FIN-WAIT-1 → TIME-WAIT edge of RFC 793's
+// diagram, with the segments each edge sends.
+var figure5 = []edge{
+	{"§3.10.1", "CLOSED passive OPEN → LISTEN", "CLOSED", []string{"listen"}, Listen, AppPassiveOpen, "", nil},
+	{"§3.10.1", "CLOSED active OPEN → SYN-SENT, snd SYN", "CLOSED", []string{"connect"}, SynSent, AppActiveOpen,
+		"<SEQ=100><CTL=SYN>", nil},
+	{"§3.10.4", "LISTEN CLOSE → CLOSED", "LISTEN", []string{"close"}, Closed, AppClose, "", nil},
+	{"§3.10.7.2", "LISTEN rcv SYN → SYN-RECEIVED, snd SYN,ACK", "LISTEN", []string{"in:<SEQ=300><CTL=SYN>"}, SynReceived, RcvSynInListen,
+		"<SEQ=100><ACK=301><CTL=SYN,ACK>", nil},
+	{"§3.10.2", "LISTEN SEND → SYN-SENT, snd SYN", "LISTEN", []string{"send:hi"}, SynSent, AppSend,
+		"<SEQ=100><CTL=SYN>", nil},
+	{"§3.10.4", "SYN-SENT CLOSE → CLOSED", "SYN-SENT", []string{"close"}, Closed, AppClose, "", nil},
+	{"§3.10.7.3", "SYN-SENT rcv SYN → SYN-RECEIVED, snd SYN,ACK with the original ISS", "SYN-SENT", []string{"in:<SEQ=300><CTL=SYN>"}, SynReceived, RcvSynSimultaneous,
+		"<SEQ=100><ACK=301><CTL=SYN,ACK>", nil},
+	{"§3.10.7.3", "SYN-SENT rcv SYN,ACK → ESTABLISHED, snd ACK", "SYN-SENT", []string{"in:<SEQ=300><ACK=101><CTL=SYN,ACK>"}, Established, RcvSynAck,
+		"<SEQ=101><ACK=301><CTL=ACK>", nil},
+	{"§3.10.7.4", "SYN-RECEIVED rcv ACK of SYN → ESTABLISHED", "SYN-RECEIVED", []string{"in:<SEQ=301><ACK=101><CTL=ACK>"}, Established, RcvAckOfSyn, "", nil},
+	{"§3.10.4", "SYN-RECEIVED CLOSE → FIN-WAIT-1, snd FIN", "SYN-RECEIVED", []string{"close"}, FinWait1, AppClose,
+		"<SEQ=101><ACK=301><CTL=FIN,ACK>", nil},
+	{"§3.10.7.4", "SYN-RECEIVED (passive) rcv RST → LISTEN", "SYN-RECEIVED", []string{"in:<SEQ=301><CTL=RST>"}, Listen, RcvRstToListen, "", nil},
+	{"§3.10.4", "ESTABLISHED CLOSE → FIN-WAIT-1, snd FIN", "ESTABLISHED", []string{"close"}, FinWait1, AppClose,
+		"<SEQ=101><ACK=301><CTL=FIN,ACK>", nil},
+	{"§3.10.7.4", "ESTABLISHED rcv FIN → CLOSE-WAIT, snd ACK", "ESTABLISHED", []string{"in:<SEQ=301><ACK=101><CTL=FIN,ACK>"}, CloseWait, RcvFin,
+		"<SEQ=101><ACK=302><CTL=ACK>", nil},
+	{"§3.10.7.4", "FIN-WAIT-1 rcv ACK of FIN → FIN-WAIT-2", "FIN-WAIT-1", []string{"in:<SEQ=301><ACK=102><CTL=ACK>"}, FinWait2, RcvAckOfFin, "", nil},
+	{"§3.10.7.4", "FIN-WAIT-1 rcv FIN → CLOSING, snd ACK", "FIN-WAIT-1", []string{"in:<SEQ=301><ACK=101><CTL=FIN,ACK>"}, Closing, RcvFin,
+		"<SEQ=102><ACK=302><CTL=ACK>", nil},
+	{"§3.10.7.4", "FIN-WAIT-1 rcv FIN,ACK of FIN → TIME-WAIT, snd ACK", "FIN-WAIT-1", []string{"in:<SEQ=301><ACK=102><CTL=FIN,ACK>"}, TimeWait, RcvFinAckOfFin,
+		"<SEQ=102><ACK=302><CTL=ACK>", nil},
+	{"§3.10.7.4", "FIN-WAIT-2 rcv FIN → TIME-WAIT, snd ACK", "FIN-WAIT-2", []string{"in:<SEQ=301><ACK=102><CTL=FIN,ACK>"}, TimeWait, RcvFin,
+		"<SEQ=102><ACK=302><CTL=ACK>", nil},
+	{"§3.10.7.4", "CLOSING rcv ACK of FIN → TIME-WAIT", "CLOSING", []string{"in:<SEQ=302><ACK=102><CTL=ACK>"}, TimeWait, RcvAckOfFin, "", nil},
+	{"§3.10.4", "CLOSE-WAIT CLOSE → LAST-ACK, snd FIN", "CLOSE-WAIT", []string{"close"}, LastAck, AppClose,
+		"<SEQ=101><ACK=302><CTL=FIN,ACK>", nil},
+	{"§3.10.7.4", "LAST-ACK rcv ACK of FIN → CLOSED", "LAST-ACK", []string{"in:<SEQ=302><ACK=102><CTL=ACK>"}, Closed, RcvAckOfFin, "", nil},
+	{"§3.10.8", "TIME-WAIT timeout 2·MSL → CLOSED", "TIME-WAIT", []string{"tick:60s"}, Closed, TimerTimeWait, "", nil},
+}
+
+func TestFigure5(t *testing.T) { runEdges(t, figure5) }
+
+// TestFigure5IsComplete checks that figure5 has a case for every edge of
+// the diagram, so none can be lost in an edit.
+func TestFigure5IsComplete(t *testing.T) {
+	diagram := [][2]State{
+		{Closed, Listen}, {Closed, SynSent},
+		{Listen, Closed}, {Listen, SynReceived}, {Listen, SynSent},
+		{SynSent, Closed}, {SynSent, SynReceived}, {SynSent, Established},
+		{SynReceived, Established}, {SynReceived, FinWait1}, {SynReceived, Listen},
+		{Established, FinWait1}, {Established, CloseWait},
+		{FinWait1, FinWait2}, {FinWait1, Closing}, {FinWait1, TimeWait},
+		{FinWait2, TimeWait}, {Closing, TimeWait},
+		{CloseWait, LastAck}, {LastAck, Closed}, {TimeWait, Closed},
+	}
+	covered := map[[2]State]bool{}
+	for _, c := range figure5 {
+		name, _, _ := strings.Cut(c.from, "/")
+		from, err := ParseState(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		covered[[2]State{from, c.to}] = true
+	}
+	for _, e := range diagram {
+		if !covered[e] {
+			t.Errorf("no case for the edge %s → %s", e[0], e[1])
+		}
+	}
+	if len(covered) != len(diagram) {
+		t.Errorf("%d edges covered, the diagram has %d", len(covered), len(diagram))
+	}
+}
+
+// TestClosingSendsQueuedData: a FIN queued behind data the peer's window
+// held back still goes out after the FINs crossed (CLOSING), once the
+// window opens, and its ACK then leads to TIME-WAIT.
+func TestClosingSendsQueuedData(t *testing.T) {
 	runEdges(t, []edge{
-		{"§3.10.1", "CLOSED passive OPEN → LISTEN", "CLOSED", []string{"listen"}, Listen, AppPassiveOpen, "", nil},
-		{"§3.10.1", "CLOSED active OPEN → SYN-SENT, snd SYN", "CLOSED", []string{"connect"}, SynSent, AppActiveOpen,
-			"<SEQ=100><CTL=SYN>", nil},
-		{"§3.10.4", "LISTEN CLOSE → CLOSED", "LISTEN", []string{"close"}, Closed, AppClose, "", nil},
-		{"§3.10.7.2", "LISTEN rcv SYN → SYN-RECEIVED, snd SYN,ACK", "LISTEN", []string{"in:<SEQ=300><CTL=SYN>"}, SynReceived, RcvSynInListen,
-			"<SEQ=100><ACK=301><CTL=SYN,ACK>", nil},
-		{"§3.10.2", "LISTEN SEND → SYN-SENT, snd SYN", "LISTEN", []string{"send:hi"}, SynSent, AppSend,
-			"<SEQ=100><CTL=SYN>", nil},
-		{"§3.10.4", "SYN-SENT CLOSE → CLOSED", "SYN-SENT", []string{"close"}, Closed, AppClose, "", nil},
-		{"§3.10.7.3", "SYN-SENT rcv SYN → SYN-RECEIVED, snd SYN,ACK with the original ISS", "SYN-SENT", []string{"in:<SEQ=300><CTL=SYN>"}, SynReceived, RcvSynSimultaneous,
-			"<SEQ=100><ACK=301><CTL=SYN,ACK>", nil},
-		{"§3.10.7.3", "SYN-SENT rcv SYN,ACK → ESTABLISHED, snd ACK", "SYN-SENT", []string{"in:<SEQ=300><ACK=101><CTL=SYN,ACK>"}, Established, RcvSynAck,
-			"<SEQ=101><ACK=301><CTL=ACK>", nil},
-		{"§3.10.7.4", "SYN-RECEIVED rcv ACK of SYN → ESTABLISHED", "SYN-RECEIVED", []string{"in:<SEQ=301><ACK=101><CTL=ACK>"}, Established, RcvAckOfSyn, "", nil},
-		{"§3.10.4", "SYN-RECEIVED CLOSE → FIN-WAIT-1, snd FIN", "SYN-RECEIVED", []string{"close"}, FinWait1, AppClose,
-			"<SEQ=101><ACK=301><CTL=FIN,ACK>", nil},
-		{"§3.10.7.4", "SYN-RECEIVED (passive) rcv RST → LISTEN", "SYN-RECEIVED", []string{"in:<SEQ=301><CTL=RST>"}, Listen, RcvRstToListen, "", nil},
-		{"§3.10.4", "ESTABLISHED CLOSE → FIN-WAIT-1, snd FIN", "ESTABLISHED", []string{"close"}, FinWait1, AppClose,
-			"<SEQ=101><ACK=301><CTL=FIN,ACK>", nil},
-		{"§3.10.7.4", "ESTABLISHED rcv FIN → CLOSE-WAIT, snd ACK", "ESTABLISHED", []string{"in:<SEQ=301><ACK=101><CTL=FIN,ACK>"}, CloseWait, RcvFin,
+		{"§3.10.4", "CLOSE with data queued: FIN-WAIT-1, nothing sent yet", "ESTABLISHED/peer-wnd0",
+			[]string{"send:abc", "close"}, FinWait1, AppClose, "", nil},
+		{"§3.10.7.4", "the peer's FIN: CLOSING", "ESTABLISHED/peer-wnd0",
+			[]string{"send:abc", "close", "in:<SEQ=301><ACK=101><CTL=FIN,ACK><WND=0>"}, Closing, RcvFin,
 			"<SEQ=101><ACK=302><CTL=ACK>", nil},
-		{"§3.10.7.4", "FIN-WAIT-1 rcv ACK of FIN → FIN-WAIT-2", "FIN-WAIT-1", []string{"in:<SEQ=301><ACK=102><CTL=ACK>"}, FinWait2, RcvAckOfFin, "", nil},
-		{"§3.10.7.4", "FIN-WAIT-1 rcv FIN → CLOSING, snd ACK", "FIN-WAIT-1", []string{"in:<SEQ=301><ACK=101><CTL=FIN,ACK>"}, Closing, RcvFin,
-			"<SEQ=102><ACK=302><CTL=ACK>", nil},
-		{"§3.10.7.4", "FIN-WAIT-1 rcv FIN,ACK of FIN → TIME-WAIT, snd ACK", "FIN-WAIT-1", []string{"in:<SEQ=301><ACK=102><CTL=FIN,ACK>"}, TimeWait, RcvFinAckOfFin,
-			"<SEQ=102><ACK=302><CTL=ACK>", nil},
-		{"§3.10.7.4", "FIN-WAIT-2 rcv FIN → TIME-WAIT, snd ACK", "FIN-WAIT-2", []string{"in:<SEQ=301><ACK=102><CTL=FIN,ACK>"}, TimeWait, RcvFin,
-			"<SEQ=102><ACK=302><CTL=ACK>", nil},
-		{"§3.10.7.4", "CLOSING rcv ACK of FIN → TIME-WAIT", "CLOSING", []string{"in:<SEQ=302><ACK=102><CTL=ACK>"}, TimeWait, RcvAckOfFin, "", nil},
-		{"§3.10.4", "CLOSE-WAIT CLOSE → LAST-ACK, snd FIN", "CLOSE-WAIT", []string{"close"}, LastAck, AppClose,
-			"<SEQ=101><ACK=302><CTL=FIN,ACK>", nil},
-		{"§3.10.7.4", "LAST-ACK rcv ACK of FIN → CLOSED", "LAST-ACK", []string{"in:<SEQ=302><ACK=102><CTL=ACK>"}, Closed, RcvAckOfFin, "", nil},
-		{"§3.10.8", "TIME-WAIT timeout 2·MSL → CLOSED", "TIME-WAIT", []string{"tick:60s"}, Closed, TimerTimeWait, "", nil},
+		{"§3.10.7.4", "CLOSING: the window opens, data and FIN go out", "ESTABLISHED/peer-wnd0",
+			[]string{"send:abc", "close", "in:<SEQ=301><ACK=101><CTL=FIN,ACK><WND=0>", "in:<SEQ=302><ACK=101><CTL=ACK><WND=100>"}, Closing, RcvWindowUpdate,
+			"<SEQ=101><ACK=302><CTL=ACK,PSH><DATA=abc> <SEQ=104><ACK=302><CTL=FIN,ACK>", nil},
+		{"§3.10.7.4", "CLOSING: all acknowledged: TIME-WAIT", "ESTABLISHED/peer-wnd0",
+			[]string{"send:abc", "close", "in:<SEQ=301><ACK=101><CTL=FIN,ACK><WND=0>", "in:<SEQ=302><ACK=101><CTL=ACK><WND=100>", "in:<SEQ=302><ACK=105><CTL=ACK><WND=100>"}, TimeWait, RcvAckOfFin,
+			"", nil},
 	})
 }
 

@@ -3,9 +3,8 @@ package fsm
 import "time"
 
 // This file holds the sending half: cutting queued data into segments
-// within the peer's window, the FIN that follows it, the retransmission
-// queue of what is sent and not yet acknowledged, and the retransmission
-// timer's arming rules (RFC 6298).
+// within the peer's window, the FIN that follows it, and the retransmission
+// queue of what is sent and not yet acknowledged.
 
 // output sends what may be sent now: queued data within the peer's window
 // (SND.UNA + SND.WND - SND.NXT), in segments of up to MSS octets with PSH
@@ -95,35 +94,6 @@ func (e *Endpoint) ackRtxq() {
 	}
 }
 
-// armRtx keeps the retransmission timer in step with the queue (RFC 6298
-// §5): running while anything is unacknowledged, stopped when all is. With
-// restart (new data acknowledged) it restarts at the initial RTO: with no
-// RTT measurement here, the backoff ends when the path is shown to work.
-// With nothing in flight, data waiting and the peer's window shut, the same
-// timer becomes the persist timer (§3.8.6.1).
-func (e *Endpoint) armRtx(now time.Duration, restart bool) {
-	if restart {
-		e.rto, e.retries = e.cfg.RTO, 0
-	}
-	switch {
-	case len(e.rtxq) > 0:
-		if !e.rtx.armed || restart || e.probing {
-			e.rtx.set(now + e.rto)
-		}
-		e.probing = false
-	case len(e.sendBuf) > 0 && e.tcb.SndWnd == 0 && e.state.Synchronized():
-		if !e.rtx.armed || !e.probing {
-			e.rto, e.retries = e.cfg.RTO, 0
-			e.rtx.set(now + e.rto)
-		}
-		e.probing = true
-	default:
-		e.rtx.stop()
-		e.probing = false
-		e.rto, e.retries = e.cfg.RTO, 0
-	}
-}
-
 // retransmit resends the oldest unacknowledged segment with the current
 // acknowledgment and window; a SYN gains the ACK flag once the peer's SYN
 // is known (SYN,ACK from SYN-RECEIVED).
@@ -136,12 +106,4 @@ func (e *Endpoint) retransmit() Segment {
 	out := e.seg(flags, s.Seq, s.Payload)
 	out.Len = s.Len
 	return out
-}
-
-// backoff doubles the RTO (RFC 6298 §5.5), up to 120 s as Linux caps it.
-func (e *Endpoint) backoff() {
-	e.rto *= 2
-	if e.rto > maxRTO {
-		e.rto = max(maxRTO, e.cfg.RTO)
-	}
 }

@@ -88,3 +88,40 @@ func (e *Endpoint) fireRtx(at time.Duration, r *Result) {
 	e.backoff()
 	e.rtx.set(at + e.rto)
 }
+
+// armRtx keeps the retransmission timer in step with the queue (RFC 6298
+// §5): running while anything is unacknowledged, stopped when all is. With
+// restart (new data acknowledged) it restarts at the initial RTO: with no
+// RTT measurement here, the backoff ends when the path is shown to work.
+// With nothing in flight, data waiting and the peer's window shut, the same
+// timer becomes the persist timer (§3.8.6.1).
+func (e *Endpoint) armRtx(now time.Duration, restart bool) {
+	if restart {
+		e.rto, e.retries = e.cfg.RTO, 0
+	}
+	switch {
+	case len(e.rtxq) > 0:
+		if !e.rtx.armed || restart || e.probing {
+			e.rtx.set(now + e.rto)
+		}
+		e.probing = false
+	case len(e.sendBuf) > 0 && e.tcb.SndWnd == 0 && e.state.Synchronized():
+		if !e.rtx.armed || !e.probing {
+			e.rto, e.retries = e.cfg.RTO, 0
+			e.rtx.set(now + e.rto)
+		}
+		e.probing = true
+	default:
+		e.rtx.stop()
+		e.probing = false
+		e.rto, e.retries = e.cfg.RTO, 0
+	}
+}
+
+// backoff doubles the RTO (RFC 6298 §5.5), up to 120 s as Linux caps it.
+func (e *Endpoint) backoff() {
+	e.rto *= 2
+	if e.rto > maxRTO {
+		e.rto = max(maxRTO, e.cfg.RTO)
+	}
+}
