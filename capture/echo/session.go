@@ -166,6 +166,7 @@ func New(opts Options) (*Session, error) {
 	} else {
 		s.cap = c
 	}
+	s.start = time.Now() // the timeline begins when the session is ready
 	s.mu.Lock()
 	s.newConn(netip.AddrPort{})
 	s.mu.Unlock()

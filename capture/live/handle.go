@@ -143,6 +143,13 @@ func (h *Handle) setTimeout(d time.Duration) {
 	_ = unix.SetsockoptTimeval(h.fd, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &tv)
 }
 
+// Close releases a handle that will not be Run (Run closes it itself).
+func (h *Handle) Close() {
+	if !h.ran.Swap(true) {
+		h.eth.Close()
+	}
+}
+
 // Interface returns the name of the interface captured on.
 func (h *Handle) Interface() string { return h.iface.Name }
 
