@@ -1,6 +1,9 @@
 package fsm
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // This file holds SEGMENT ARRIVES for SYN-RECEIVED and the synchronized
 // states (§3.10.7.4), in the RFC's order of checks: sequence number, RST,
@@ -281,14 +284,18 @@ func (e *Endpoint) processText(now time.Duration, seg Segment, a *arrival) {
 	}
 	if e.tcb.RcvNxt.LessThan(seg.Seq) {
 		// In the window but beyond RCV.NXT: a segment before it is missing.
-		// It is not kept (the RFC allows holding it; keeping none keeps the
-		// model simple and the sender's retransmission fills the gap); the
-		// duplicate ACK tells the sender where the gap starts. Its FIN, if
-		// any, cannot be processed before the gap is filled.
+		// "Segments with higher beginning sequence numbers may be held for
+		// later processing" (§3.10.7.4): it is kept aside (text and FIN)
+		// until the gap is filled, and a duplicate ACK tells the sender
+		// where the gap starts, as Linux does at once for out-of-order data.
+		if e.state.CanReceive() {
+			e.holdOutOfOrder(seg)
+		}
 		a.note(RcvOutOfOrder)
 		a.needAck = true
 		return
 	}
+	defer e.drainOutOfOrder(now, a)
 
 	// Seventh check: segment text.
 	if seg.Len > 0 {
@@ -347,6 +354,48 @@ func (e *Endpoint) processText(now time.Duration, seg Segment, a *arrival) {
 		r.Reason = RcvFinInTimeWait
 	}
 	r.To = e.state
+}
+
+// maxOutOfOrder bounds the segments held beyond a gap.
+const maxOutOfOrder = 64
+
+// holdOutOfOrder keeps a segment that lies beyond a gap, with its own copy
+// of the payload, unless the queue is full or already has it.
+func (e *Endpoint) holdOutOfOrder(seg Segment) {
+	if len(e.ooo) >= maxOutOfOrder {
+		return
+	}
+	for _, h := range e.ooo {
+		if h.Seq == seg.Seq && h.SegLen() >= seg.SegLen() {
+			return
+		}
+	}
+	seg.Payload = appendPayload(nil, seg)
+	e.ooo = append(slices.Clip(e.ooo), seg)
+}
+
+// drainOutOfOrder processes the held segments the data just received has
+// made contiguous, in sequence order, each as if it had just arrived: its
+// text is taken and its FIN processed. It runs after the in-order segment
+// (processText defers it), so a held FIN moves the state as a FIN would.
+func (e *Endpoint) drainOutOfOrder(now time.Duration, a *arrival) {
+	for len(e.ooo) > 0 && e.state.CanReceive() && !e.peerFin {
+		i := slices.IndexFunc(e.ooo, func(h Segment) bool { return h.Seq.LessThanEq(e.tcb.RcvNxt) })
+		if i < 0 {
+			return
+		}
+		h := e.ooo[i]
+		e.ooo = slices.Delete(slices.Clone(e.ooo), i, i+1)
+		if h.End().LessThanEq(e.tcb.RcvNxt) {
+			continue // wholly covered by what has arrived since
+		}
+		var scratch arrival
+		e.trimToWindow(&h, &scratch)
+		e.processText(now, h, a)
+	}
+	if !e.state.CanReceive() || e.peerFin {
+		e.ooo = nil
+	}
 }
 
 // appendPayload appends a segment's text to buf: SEG.LEN octets, from the

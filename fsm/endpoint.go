@@ -110,7 +110,8 @@ type Endpoint struct {
 	// their backing arrays (see Clone).
 	sendBuf []byte
 	rtxq    []Segment
-	rcvBuf  []byte // in-order data received, not yet read
+	rcvBuf  []byte    // in-order data received, not yet read
+	ooo     []Segment // segments received beyond a gap, held until it is filled
 
 	rto     time.Duration // current retransmission timeout (backs off)
 	retries int           // retransmissions of the oldest segment so far
@@ -143,7 +144,7 @@ func (e *Endpoint) reset() {
 	e.tcb = TCB{ISS: e.cfg.ISS, SndUna: e.cfg.ISS, SndNxt: e.cfg.ISS}
 	e.wl1, e.wl2 = 0, 0
 	e.passive, e.userClosed, e.finQueued, e.finSent, e.peerFin = false, false, false, false, false
-	e.sendBuf, e.rtxq, e.rcvBuf = nil, nil, nil
+	e.sendBuf, e.rtxq, e.rcvBuf, e.ooo = nil, nil, nil, nil
 	e.rto, e.retries, e.probing = e.cfg.RTO, 0, false
 	e.rtx.stop()
 	e.tw.stop()
@@ -174,6 +175,7 @@ func (e *Endpoint) Clone() *Endpoint {
 	c.sendBuf = slices.Clip(e.sendBuf)
 	c.rcvBuf = slices.Clip(e.rcvBuf)
 	c.rtxq = slices.Clone(e.rtxq)
+	c.ooo = slices.Clip(e.ooo) // never written in place: removal copies
 	return &c
 }
 

@@ -278,3 +278,33 @@ func TestWindowUpdateAfterRead(t *testing.T) {
 		t.Fatalf("window update %q", got)
 	}
 }
+
+// TestLoopbackReorder: the first of three data segments is delayed and
+// arrives last; the two after it are held, and the ACK of the delayed one
+// covers all three, with no retransmission.
+func TestLoopbackReorder(t *testing.T) {
+	cc := DefaultConfig(1000)
+	cc.MSS = 4
+	p := newPair(t, cc, DefaultConfig(5000))
+	p.handshake()
+	p.trace = nil
+	p.send(Client, "abcdefghij")
+	w := p.wire[Server]
+	p.wire[Server] = append(w[1:len(w):len(w)], w[0])
+	p.flush()
+	if got := p.recv(Server); got != "abcdefghij" {
+		t.Fatalf("server read %q", got)
+	}
+	wantTrace(t, p, `
+		client send ESTABLISHED→ESTABLISHED app-send
+		server rcv ACK 1005 ack=5001 len=4 ESTABLISHED→ESTABLISHED rcv-out-of-order
+		client rcv ACK 5001 ack=1001 len=0 ESTABLISHED→ESTABLISHED rcv-dup-ack
+		server rcv ACK,PSH 1009 ack=5001 len=2 ESTABLISHED→ESTABLISHED rcv-out-of-order
+		client rcv ACK 5001 ack=1001 len=0 ESTABLISHED→ESTABLISHED rcv-dup-ack
+		server rcv ACK 1001 ack=5001 len=4 ESTABLISHED→ESTABLISHED rcv-data
+		client rcv ACK 5001 ack=1011 len=0 ESTABLISHED→ESTABLISHED rcv-ack
+		server recv "abcdefghij" app-receive`)
+	if p.c().Unacked() != 0 {
+		t.Fatal("data still unacknowledged")
+	}
+}

@@ -184,8 +184,8 @@ func init() {
 			zh: "经被动打开进入 SYN-RECEIVED 的{sidezh}在窗口内收到新的 SYN：放弃这个尚未建立的连接，回到 LISTEN（§3.10.7.4 第四项检查）。",
 		},
 		fsm.RcvOutOfOrder: {
-			en: "The segment (seq={rseq}) starts beyond what the {side} expects next — a segment before it is missing — so the {side} does not keep it and sends a duplicate ACK pointing at the gap, which the sender's retransmission will fill (§3.10.7.4).",
-			zh: "这个报文（seq={rseq}）的起点超出了{sidezh}期望的下一个序列号——前面有报文缺失——{sidezh}不保存它，而是发送重复 ACK 指出缺口位置，等待发送方重传来补齐（§3.10.7.4）。",
+			en: "The segment (seq={rseq}) starts beyond what the {side} expects next — one before it is missing — so the {side} keeps it aside until the gap is filled and sends a duplicate ACK pointing at the gap (§3.10.7.4).",
+			zh: "这个报文（seq={rseq}）的起点超出了{sidezh}期望的下一个序列号——前面有报文缺失——{sidezh}先把它暂存起来，等缺口补齐后再交付，并发送重复 ACK 指出缺口位置（§3.10.7.4）。",
 		},
 		fsm.RcvWindowUpdate: {
 			en: "The ACK acknowledges nothing new but sets the {peer}'s advertised window to {win} bytes, so the {side} may now send that much (a window update, §3.10.7.4).",
