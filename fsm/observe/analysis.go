@@ -31,17 +31,19 @@ func (o *Observer) duplicate(t time.Duration, dir fsm.Dir, seg *fsm.Segment) boo
 //     to send ("previous segment not captured"); the skipped space is
 //     remembered as a gap.
 //   - OutOfOrder: seg carries sequence space below that end which was never
-//     seen: it fills (part of) the gap.
-//   - Retransmission: seg carries sequence space (data, SYN or FIN) that was
-//     already seen. A one-octet segment just below the end is a keep-alive
-//     probe, not a retransmission.
+//     seen (it fills part of the gap), and comes within oooWindow of the
+//     segment that advanced the end: it was overtaken on the way, not resent.
+//   - Retransmission: seg carries sequence space (data, SYN or FIN) below
+//     that end, and is not out of order: a gap filled later was resent.
+//     A one-octet segment just below the end is a keep-alive probe, not a
+//     retransmission.
 //   - DupAck: a pure ACK repeating its sender's previous acknowledgment and
 //     non-zero window, at its sender's next sequence number.
 //   - ZeroWindow: a zero window on a segment without SYN, FIN or RST.
 //
 // RSTs are not analysed: their sequence number proves nothing about what was
 // sent.
-func (o *Observer) analyze(dir fsm.Dir, seg *fsm.Segment) timeline.Analysis {
+func (o *Observer) analyze(t time.Duration, dir fsm.Dir, seg *fsm.Segment) timeline.Analysis {
 	f := seg.Flags
 	if f.Has(fsm.RST) {
 		return 0
@@ -54,8 +56,9 @@ func (o *Observer) analyze(dir fsm.Dir, seg *fsm.Segment) timeline.Analysis {
 	}
 	sl := seg.SegLen()
 	end := seg.End()
+	now := micros(t)
 	if !x.has(bitNxt) {
-		x.nxt = end
+		x.nxt, x.nxtAt = end, now
 		x.bits |= bitNxt
 		return a
 	}
@@ -74,17 +77,31 @@ func (o *Observer) analyze(dir fsm.Dir, seg *fsm.Segment) timeline.Analysis {
 		case seg.Len == 1 && !ctl && seg.Seq.Add(1) == x.nxt:
 			// Keep-alive (Wireshark's rule): one octet below the end.
 		case x.has(bitGap) && seg.Seq.InRange(x.gapLo, x.gapHi):
-			a |= timeline.OutOfOrder
+			if now-x.nxtAt < uint32(oooWindow/time.Microsecond) {
+				a |= timeline.OutOfOrder
+			} else {
+				a |= timeline.Retransmission
+			}
 			x.fillGap(seg.Seq, end)
 		default:
 			a |= timeline.Retransmission
 		}
 	}
 	if x.nxt.LessThan(end) {
-		x.nxt = end
+		x.nxt, x.nxtAt = end, now
 	}
 	return a
 }
+
+// oooWindow is Wireshark's out-of-order threshold when it has no RTT
+// estimate: space below the highest sequence number that arrives sooner
+// than this after the segment that set it was overtaken, not retransmitted
+// (a retransmission waits for three duplicate ACKs or a timer).
+const oooWindow = 3 * time.Millisecond
+
+// micros is capture time in microseconds, modulo 2^32 (71 minutes): enough
+// to compare intervals of a few milliseconds in 4 bytes.
+func micros(t time.Duration) uint32 { return uint32(t / time.Microsecond) }
 
 // fillGap shrinks the gap by [seq, end), which starts inside it. One gap is
 // remembered; space filled in its middle leaves its upper part unmarked.

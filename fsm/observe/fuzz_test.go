@@ -90,8 +90,11 @@ func FuzzObserve(f *testing.F) {
 						}
 					}
 				}
-				before := o.States()
+				before, wasDone := o.States(), o.Done()
 				u := o.Observe(now, dir, seg)
+				if wasDone && !o.Done() && !seg.Flags.Has(fsm.SYN) {
+					t.Fatalf("a finished connection came back to life (%v → %v) on %s", before, o.States(), seg)
+				}
 				if u.States != o.States() {
 					t.Fatalf("Update.States %v != States() %v", u.States, o.States())
 				}

@@ -44,15 +44,16 @@ const (
 // side is what the observer knows of one endpoint: what it sent and what
 // it acknowledged. Sequence numbers are the side's own unless named ack.
 type side struct {
-	isn      fsm.Seq // its initial sequence number
-	nxt      fsm.Seq // the end of the highest sequence space it sent (SND.NXT as seen)
-	highAck  fsm.Seq // the highest acknowledgment it sent (the peer's SND.UNA)
-	lastAck  fsm.Seq // the acknowledgment of its last segment (DupAck)
-	finSeq   fsm.Seq // the sequence number of its FIN
-	gapLo    fsm.Seq // the sequence space it skipped and was not seen: [gapLo, gapHi)
-	gapHi    fsm.Seq
-	win      uint32        // the window of its last segment (its RCV.WND)
 	deadline time.Duration // TIME-WAIT: when 2·MSL has passed
+	isn      fsm.Seq       // its initial sequence number
+	nxt      fsm.Seq       // the end of the highest sequence space it sent (SND.NXT as seen)
+	highAck  fsm.Seq       // the highest acknowledgment it sent (the peer's SND.UNA)
+	lastAck  fsm.Seq       // the acknowledgment of its last segment (DupAck)
+	finSeq   fsm.Seq       // the sequence number of its FIN
+	gapLo    fsm.Seq       // the sequence space it skipped and was not seen: [gapLo, gapHi)
+	gapHi    fsm.Seq
+	win      uint32 // the window of its last segment (its RCV.WND)
+	nxtAt    uint32 // when nxt last advanced, in µs modulo 2^32 (micros)
 	state    fsm.State
 	bits     uint16
 }

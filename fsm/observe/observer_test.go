@@ -347,22 +347,34 @@ func TestObserveRepeats(t *testing.T) {
 			seg(C, FIN|ACK, 1011, 5001, 0).want(F1, CW).flag(timeline.Duplicate).because(0, 0),
 		}),
 	}, {
+		name: "duplicated SYN and SYN,ACK change nothing",
+		rfc:  "RFC 9293 §3.10.7.2 and §3.10.7.3: a repeated SYN is answered again, never re-opened",
+		steps: []step{
+			seg(C, SYN, 1000, 0, 0).atT(time.Second).want(SS, LI),
+			seg(C, SYN, 1000, 0, 0).atT(time.Second+50*time.Microsecond).want(SS, LI).flag(timeline.Duplicate).because(0, 0),
+			seg(S, SYN|ACK, 5000, 1001, 0).atT(time.Second+time.Millisecond).want(ES, SR),
+			seg(S, SYN|ACK, 5000, 1001, 0).atT(time.Second+time.Millisecond+50*time.Microsecond).want(ES, SR).flag(timeline.Duplicate).because(0, 0),
+			seg(C, ACK, 1001, 5001, 0).want(ES, ES),
+		},
+	}, {
 		name: "lost segment, out of order, retransmission, zero window",
 		rfc:  "Wireshark tcp.analysis.lost_segment, out_of_order, retransmission, zero_window",
 		steps: join(handshake(), []step{
 			seg(C, PSH|ACK, 1001, 5001, 100).want(ES, ES),
 			seg(C, PSH|ACK, 1201, 5001, 100).want(ES, ES).flag(timeline.LostSegment),
-			seg(S, ACK, 5001, 1101, 0).want(ES, ES),
-			seg(S, ACK, 5001, 1101, 0).want(ES, ES).flag(timeline.DupAck),
 			seg(C, PSH|ACK, 1101, 5001, 100).want(ES, ES).flag(timeline.OutOfOrder),
+			seg(S, ACK, 5001, 1301, 0).want(ES, ES),
+			seg(S, ACK, 5001, 1301, 0).want(ES, ES).flag(timeline.DupAck),
 			seg(C, PSH|ACK, 1101, 5001, 100).atT(time.Second).want(ES, ES).flag(timeline.Retransmission),
+			seg(C, PSH|ACK, 1401, 5001, 100).want(ES, ES).flag(timeline.LostSegment),
+			seg(C, PSH|ACK, 1301, 5001, 100).atT(time.Second+300*time.Millisecond).want(ES, ES).flag(timeline.Retransmission),
 			seg(S, ACK, 5001, 1301, 0).window(0).want(ES, ES).flag(timeline.ZeroWindow),
-			seg(C, ACK, 1300, 5001, 1).want(ES, ES),
+			seg(C, ACK, 1500, 5001, 1).want(ES, ES),
 			seg(S, ACK, 5001, 1301, 0).window(0).want(ES, ES).flag(timeline.ZeroWindow),
 		}),
 		check: func(t *testing.T, o *Observer) {
-			if r := o.TCB()[fsm.Server].RcvNxt; r != 1301 {
-				t.Errorf("server RCV.NXT = %d, want 1301", r)
+			if r := o.TCB()[fsm.Server].RcvNxt; r != 1501 {
+				t.Errorf("server RCV.NXT = %d, want 1501", r)
 			}
 		},
 	}})

@@ -33,7 +33,7 @@ func (o *Observer) Observe(t time.Duration, dir fsm.Dir, seg *fsm.Segment) Updat
 		u.States = o.States()
 		return u
 	}
-	u.Analysis = o.analyze(dir, seg)
+	u.Analysis = o.analyze(t, dir, seg)
 	if f.Has(fsm.RST) {
 		o.onRst(t, x, seg, &u)
 	} else {
