@@ -141,3 +141,50 @@ func TestUserCalls(t *testing.T) {
 		{"§3.5.2", "restart loses everything silently", "ESTABLISHED", []string{"restart"}, Closed, AppRestart, "", nil},
 	})
 }
+
+// TestCloseFromSynReceived follows the FIN sent from SYN-RECEIVED (§3.10.4)
+// through the ACK of the SYN and the ACK of the FIN.
+func TestCloseFromSynReceived(t *testing.T) {
+	runEdges(t, []edge{
+		{"§3.10.7.4", "FIN-WAIT-1 from SYN-RECEIVED: ACK of the SYN only", "SYN-RECEIVED",
+			[]string{"close", "in:<SEQ=301><ACK=101><CTL=ACK>"}, FinWait1, RcvAck, "", nil},
+		{"§3.10.7.4", "FIN-WAIT-1 from SYN-RECEIVED: ACK of SYN and FIN", "SYN-RECEIVED",
+			[]string{"close", "in:<SEQ=301><ACK=102><CTL=ACK>"}, FinWait2, RcvAckOfFin, "", nil},
+		{"§3.10.8", "FIN-WAIT-1 from SYN-RECEIVED: the SYN,ACK is what is resent", "SYN-RECEIVED",
+			[]string{"close", "tick:1s"}, FinWait1, TimerRetransmit, "<SEQ=100><ACK=301><CTL=SYN,ACK>", nil},
+		{"§3.10.4", "shutdown in SYN-SENT closes", "SYN-SENT", []string{"shutdown"}, Closed, AppShutdown, "", nil},
+		{"§3.10.5", "ABORT in FIN-WAIT-2 sends RST", "FIN-WAIT-2", []string{"abort"}, Closed, AppAbort,
+			"<SEQ=102><ACK=301><CTL=RST,ACK>", nil},
+		{"§3.10.8", "give-up in SYN-RECEIVED from LISTEN: back to LISTEN", "SYN-RECEIVED",
+			[]string{"tick:1s", "tick:2s", "tick:4s", "tick:8s"}, Listen, TimerGiveUp, "", nil},
+		{"§3.10.8", "give-up in ESTABLISHED: CLOSED", "ESTABLISHED",
+			[]string{"send:x", "tick:1s", "tick:2s", "tick:4s", "tick:8s"}, Closed, TimerGiveUp, "", nil},
+	})
+}
+
+// TestCloneIsIndependent: what happens to an endpoint after a Clone does
+// not show in the clone, and the other way round.
+func TestCloneIsIndependent(t *testing.T) {
+	x := setupEndpoint(t, "ESTABLISHED")
+	x.do("in:<SEQ=301><ACK=101><CTL=ACK><DATA=abc>")
+	x.do("send:hello")
+	snap := x.e.Clone()
+	x.do("in:<SEQ=304><ACK=106><CTL=ACK><DATA=def>")
+	x.do("send:world")
+	x.do("recv")
+	if snap.Readable() != 3 || snap.Unacked() != 1 || snap.TCB().RcvNxt != 304 || snap.TCB().SndNxt != 106 {
+		t.Fatalf("the clone changed: readable %d unacked %d TCB %+v", snap.Readable(), snap.Unacked(), snap.TCB())
+	}
+	snap.Arrive(0, Segment{Seq: 304, Ack: 101, Flags: ACK, Window: 1000, Len: 3, Payload: []byte("XYZ")})
+	data, _, _ := snap.Receive(0, 0)
+	if string(data) != "abcXYZ" {
+		t.Fatalf("clone read %q", data)
+	}
+	if x.e.Readable() != 0 || x.e.TCB().RcvNxt != 307 {
+		t.Fatalf("the original changed through its clone: %+v", x.e.TCB())
+	}
+	r, _ := snap.Send(0, []byte("!"))
+	if len(r.Out) != 1 || string(r.Out[0].Payload) != "!" {
+		t.Fatalf("clone sent %v", r.Out)
+	}
+}
