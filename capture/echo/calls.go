@@ -186,13 +186,29 @@ func (s *Session) listen(reuse bool, label string) call {
 	return c
 }
 
+// closeListener closes the listening socket. A connection still in its
+// accept queue is aborted by the kernel (RST); the simulator is told so.
+// It reports whether one was. s.mu held.
+func (s *Session) closeListener() bool {
+	pending := s.pending()
+	c := s.cur()
+	closeFD(s.lfd)
+	s.lfd = -1
+	if pending {
+		c.serverGone = true
+		c.sim.AdvanceTo(c.virt(s.rel(time.Now())))
+		_ = c.sim.Do(fsm.Server, sim.Abort())
+		c.sim.Settle(time.Second)
+	}
+	return pending
+}
+
 // restart closes the listener and listens again on the same port, with or
 // without SO_REUSEADDR.
 func (s *Session) restart(reuse bool) call {
 	s.mu.Lock()
 	if s.lfd >= 0 {
-		closeFD(s.lfd)
-		s.lfd = -1
+		s.closeListener()
 	}
 	s.mu.Unlock()
 	label := "server.restart()"
@@ -319,11 +335,12 @@ func (s *Session) closeCall(side fsm.Side, abort bool) call {
 	if side == fsm.Server && fd < 0 {
 		// No connection on the server: close the listener.
 		c.label = "server.close(listener)"
-		c.err = unix.Close(s.lfd)
-		s.lfd = -1
 		c.detail = "The listening socket is closed: new SYNs to the port are answered with RST."
 		if s.cur().connected {
 			c.simCall = nil
+		}
+		if s.closeListener() {
+			c.detail += " Closing a listener aborts the connections still in its accept queue: Linux sends them RST (inet_csk_listen_stop)."
 		}
 		return c
 	}
@@ -379,7 +396,11 @@ func (s *Session) record(c call) {
 		predicted = predicted[1:]
 	}
 	if simErr != nil {
-		app.Detail = joinDetail(app.Detail, fmt.Sprintf("The simulator refuses %s here (%v) where the kernel accepted it.", c.label, simErr))
+		why := fmt.Sprintf("The simulator refuses %s here (%v) where the kernel accepted it.", c.label, simErr)
+		if c.simCall.Op == sim.OpRecv && errors.Is(simErr, fsm.ErrConnectionDoesNotExist) && c.err == nil {
+			why = "The simulator answers \"connection does not exist\" (RFC 9293 §3.10.3: the connection was reset); Linux still lets recv() return what arrived before the reset, and end of file once the socket is done, keeping the error for a later call."
+		}
+		app.Detail = joinDetail(app.Detail, why)
 	}
 	cn.states = app.States
 	cn.tl.Steps = append(cn.tl.Steps, app)

@@ -78,6 +78,10 @@ func segDisagreement(st *timeline.Step, c *conn) string {
 			return "A passive observer assumes the server LISTENs until it answers; the simulator knows nothing listens, so the SYN will be refused."
 		}
 	}
+	to := st.Dir.To()
+	if st.Seg.Len > 0 && p[to] == fsm.Closed && (o[to] == fsm.FinWait1 || o[to] == fsm.FinWait2) {
+		return fmt.Sprintf("Data reached the %s after its application closed: nothing can ever read it, so Linux (and the simulator) abort the connection with RST (RFC 2525 §2.17; Linux counts TCPAbortOnData). The packets show it only when the RST follows.", to)
+	}
 	return fmt.Sprintf("Disagreement: the packets say %s/%s, the simulator predicts %s/%s.", o[fsm.Client], o[fsm.Server], p[fsm.Client], p[fsm.Server])
 }
 

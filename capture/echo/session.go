@@ -261,7 +261,8 @@ func (s *Session) whyNot(id string) string {
 // pending reports whether a connection waits in the listener's accept
 // queue (the kernel completed its handshake; accept() has not taken it).
 func (s *Session) pending() bool {
-	return s.lfd >= 0 && s.cconnected && s.sfd < 0 && !s.cur().serverGone
+	c := s.cur()
+	return s.lfd >= 0 && c.connected && s.sfd < 0 && !c.serverGone
 }
 
 // Close ends the session: every socket closed, capture stopped, the last

@@ -2,13 +2,13 @@ package echo
 
 import (
 	"errors"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/tcpviz/tcpviz/fsm"
 	"github.com/tcpviz/tcpviz/fsm/timeline"
+	"go.uber.org/goleak"
 	"golang.org/x/sys/unix"
 )
 
@@ -257,6 +257,4 @@ func TestRestartShowsEADDRINUSEThenSOREUSEADDR(t *testing.T) {
 	}
 }
 
-func TestMain(m *testing.M) {
-	os.Exit(m.Run())
-}
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
