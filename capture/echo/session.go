@@ -58,22 +58,24 @@ const (
 	captureMaxSettle = 600 * time.Millisecond
 )
 
-// actionDefs are the session's actions: ID, label, key.
+// actionDefs are the session's actions: ID, label, key. The keys stay off
+// the view's own (h/l/j/k, g/G, d, u, r, s, q, ?, space): lower case for
+// the client, upper case for the server.
 var actionDefs = []struct{ id, label, key string }{
-	{ActListen, "server.listen()", "l"},
+	{ActListen, "server.listen()", "L"},
 	{ActConnect, "client.connect()", "c"},
-	{ActClientSend, `client.send("hello")`, "s"},
-	{ActServerRecv, "server.recv()", "r"},
+	{ActClientSend, `client.send("hello")`, "w"},
+	{ActServerRecv, "server.recv()", "R"},
 	{ActServerEcho, "server.send(upper-cased)", "e"},
 	{ActClientRecv, "client.recv()", "v"},
-	{ActClientShut, "client.shutdown(SHUT_WR)", "h"},
-	{ActServerShut, "server.shutdown(SHUT_WR)", "H"},
+	{ActClientShut, "client.shutdown(SHUT_WR)", "f"},
+	{ActServerShut, "server.shutdown(SHUT_WR)", "F"},
 	{ActClientClose, "client.close()", "x"},
 	{ActServerClose, "server.close()", "X"},
 	{ActClientAbort, "client.abort() (SO_LINGER 0)", "a"},
 	{ActServerAbort, "server.abort() (SO_LINGER 0)", "A"},
-	{ActRestart, "restart server (no SO_REUSEADDR)", "R"},
-	{ActRestartReuse, "restart server with SO_REUSEADDR", "U"},
+	{ActRestart, "restart server (no SO_REUSEADDR)", "T"},
+	{ActRestartReuse, "restart server with SO_REUSEADDR", "Y"},
 }
 
 // DefaultSequence is what `tcpviz echo --auto` plays: the classic exchange,

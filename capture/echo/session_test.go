@@ -258,3 +258,17 @@ func TestRestartShowsEADDRINUSEThenSOREUSEADDR(t *testing.T) {
 }
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+func TestActionKeysAreUniqueAndOffTheViewsKeys(t *testing.T) {
+	s := newTestSession(t, false)
+	seen := map[string]string{}
+	for _, a := range s.Actions() {
+		if strings.ContainsAny(a.Key, "hljkgGdursq? ") || a.Key == "" {
+			t.Errorf("%s uses key %q, which the view needs", a.ID, a.Key)
+		}
+		if o, dup := seen[a.Key]; dup {
+			t.Errorf("%s and %s share key %q", a.ID, o, a.Key)
+		}
+		seen[a.Key] = a.ID
+	}
+}
