@@ -2,12 +2,14 @@ package echo
 
 import (
 	"errors"
+	"net"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/tcpviz/tcpviz/fsm"
 	"github.com/tcpviz/tcpviz/fsm/timeline"
+	"github.com/vishvananda/netlink"
 	"go.uber.org/goleak"
 	"golang.org/x/sys/unix"
 )
@@ -271,4 +273,34 @@ func TestActionKeysAreUniqueAndOffTheViewsKeys(t *testing.T) {
 		}
 		seen[a.Key] = a.ID
 	}
+}
+
+// A change the kernel makes with no call and no segment the session saw
+// becomes a timer step: here the client's socket is destroyed from outside
+// (sock_diag SOCK_DESTROY, as `ss -K` does).
+func TestKernelOwnChangeBecomesATimerStep(t *testing.T) {
+	s := newTestSession(t, false)
+	for _, a := range []string{ActListen, ActConnect} {
+		if err := s.Do(a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tl := s.Timelines()[0]
+	if err := netlink.SocketDestroy(net.TCPAddrFromAddrPort(tl.Conn.Client), net.TCPAddrFromAddrPort(tl.Conn.Server)); err != nil {
+		t.Skipf("skipped: the kernel cannot destroy sockets here (CONFIG_INET_DIAG_DESTROY): %v", err)
+	}
+	deadline := time.Now().Add(2 * time.Second)
+	for time.Now().Before(deadline) {
+		tl = s.Timelines()[0]
+		last := tl.Steps[len(tl.Steps)-1]
+		if last.Event == timeline.Timer {
+			if !last.HasKernel || last.Kernel[fsm.Client] != CL || !strings.Contains(last.Detail, "on its own") {
+				t.Errorf("timer step: kernel %v, detail %q", last.Kernel, last.Detail)
+			}
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	dump(t, s)
+	t.Fatal("no timer step after the kernel changed the state")
 }
