@@ -2,6 +2,7 @@ package pcapfile
 
 import (
 	"encoding/binary"
+	"fmt"
 	"io"
 )
 
@@ -49,18 +50,38 @@ func (r *Reader) checkNgBlocks() error {
 			r.ngOrder = order
 		}
 		n := int(order.Uint32(h[off+4:]))
-		if n < 12 || n%4 != 0 || off+n > bufSize {
-			return nil
+		if n < 12 || n%4 != 0 {
+			return nil // pcapgo reports the damage
 		}
-		if b, _ := r.br.Peek(off + n); len(b) < off+n {
+		if off+n > r.br.Size() {
+			// Larger than any packet block can be (snaplen 256 KiB): a
+			// damaged length, which pcapgo would trust with an allocation.
+			return r.corrupt(off, fmt.Errorf("block of %d bytes", n))
+		}
+		b, _ := r.br.Peek(off + n)
+		if len(b) < off+n {
 			return r.truncated()
 		}
 		switch typ {
-		case ngEnhancedPacket, ngSimplePacket, ngPacketObsolete:
+		case ngEnhancedPacket, ngPacketObsolete:
+			// pcapgo sizes its buffer by the captured length without
+			// checking it against the block's: check it here.
+			if n < 32 || int(order.Uint32(b[off+20:])) > n-32 {
+				return r.corrupt(off, fmt.Errorf("captured length exceeds its block"))
+			}
+			return nil
+		case ngSimplePacket:
+			if n < 16 || int(order.Uint32(b[off+8:])) > n-16 {
+				return r.corrupt(off, fmt.Errorf("packet length exceeds its block"))
+			}
 			return nil
 		}
 		off += n
 	}
+}
+
+func (r *Reader) corrupt(off int, err error) error {
+	return &CorruptError{Name: r.name, Packets: r.packets, Offset: r.Offset() + int64(off), Err: err}
 }
 
 func (r *Reader) truncated() error {

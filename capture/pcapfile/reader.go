@@ -43,7 +43,7 @@ const maxSnaplen = 262144
 
 // bufSize is the read buffer: large enough that a read system call moves
 // many packets.
-const bufSize = 1 << 18
+const bufSize = 1 << 19
 
 // Magic numbers (first four bytes of the file).
 const (
@@ -119,7 +119,11 @@ func Open(path string) (*Reader, error) {
 // (or -1) for progress.
 func NewReader(r io.Reader, name string, size int64) (*Reader, error) {
 	cr := &countingReader{r: r}
-	rd := &Reader{name: name, count: cr, br: bufio.NewReaderSize(cr, bufSize), size: size}
+	bs := bufSize
+	if size >= 0 && size+16 < bufSize {
+		bs = max(int(size)+16, 4096) // a small file needs no large buffer
+	}
+	rd := &Reader{name: name, count: cr, br: bufio.NewReaderSize(cr, bs), size: size}
 	head, err := rd.br.Peek(4)
 	if len(head) < 4 {
 		if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
@@ -159,7 +163,13 @@ func NewReader(r io.Reader, name string, size int64) (*Reader, error) {
 		}
 		// pcapgo refuses packets longer than the header's snaplen, which some
 		// writers do not honour; readers such as tcpdump use their own limit.
-		p.SetSnaplen(maxSnaplen)
+		// (A packet cannot be larger than the file, so a small file gets a
+		// small packet buffer.)
+		snap := maxSnaplen
+		if size >= 0 && size < maxSnaplen {
+			snap = int(size)
+		}
+		p.SetSnaplen(uint32(snap))
 		rd.pcap, rd.link = p, decode.LinkType(p.LinkType())
 		// pcapgo keeps the link type in a uint8 and so cannot hold
 		// LINUX_SLL2 (276): read the header's 32-bit field ourselves.

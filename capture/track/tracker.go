@@ -75,8 +75,8 @@ func (c *Conn) Flags() timeline.ConnFlags { return c.flags }
 // handshake.
 func (c *Conn) MidStream() bool { return c.flags&timeline.ConnMidStream != 0 }
 
-// chunkBits sizes the blocks connections are stored in: blocks never move,
-// so *Conn stays valid and growing never copies the table.
+// chunkBits sizes the blocks connections are stored in: full blocks never
+// move, so growing never copies the whole table.
 const chunkBits = 10
 
 // Tracker is a capture's connection table. It is not safe for concurrent use.
@@ -108,7 +108,8 @@ func New(opts Options) *Tracker {
 // Len is the number of connections seen.
 func (t *Tracker) Len() int { return int(t.n) }
 
-// Conn returns connection i (its ID).
+// Conn returns connection i (its ID). The pointer is valid until the next
+// Add.
 func (t *Tracker) Conn(i int) *Conn { return t.conn(uint32(i)) }
 
 func (t *Tracker) conn(i uint32) *Conn { return &t.chunks[i>>chunkBits][i&(1<<chunkBits-1)] }
@@ -135,20 +136,20 @@ func (t *Tracker) Add(ts int64, p *decode.Packet) {
 	t.expireDue(now)
 
 	k, srcIsLo := makeKey(p.Src, p.Dst)
-	slot := t.table.find(&k, t.getConn)
+	slot, h := t.table.find(&k, t.getConn)
 	var c *Conn
 	flags := p.Seg.Flags
 	if *slot != 0 {
-		c = t.conn(*slot - 1)
+		c = t.conn(index(*slot))
 		t.expireConn(c, now)
 		if flags&(fsm.SYN|fsm.ACK|fsm.RST) == fsm.SYN && c.obs.Done() {
 			// Port reuse: a new SYN after the old connection ended.
 			c = t.newConn(&k, srcIsLo, flags, now)
-			*slot = c.id + 1
+			*slot = slotOf(c.id, h)
 		}
 	} else {
 		c = t.newConn(&k, srcIsLo, flags, now)
-		t.table.insert(slot, c.id, t.getConn)
+		t.table.insert(slot, c.id, h, t.getConn)
 	}
 
 	dir := fsm.S2C
@@ -197,11 +198,19 @@ func (t *Tracker) Add(ts int64, p *decode.Packet) {
 func (t *Tracker) newConn(k *key, srcIsLo bool, flags fsm.Flags, now time.Duration) *Conn {
 	id := t.n
 	if id>>chunkBits >= uint32(len(t.chunks)) {
-		t.chunks = append(t.chunks, make([]Conn, 1<<chunkBits))
+		t.chunks = append(t.chunks, make([]Conn, 0, 8))
 	}
+	// The last block grows by append up to its full size (so a capture of a
+	// few connections costs little); full blocks never move.
+	last := &t.chunks[len(t.chunks)-1]
+	if len(*last) == cap(*last) { // grow to exactly a power of two, never past the block size
+		grown := make([]Conn, len(*last), min(2*cap(*last), 1<<chunkBits))
+		copy(grown, *last)
+		*last = grown
+	}
+	*last = append(*last, Conn{key: *k, id: id, first: now, wscale: [2]int8{-1, -1}})
 	t.n++
 	c := t.conn(id)
-	*c = Conn{key: *k, id: id, first: now, wscale: [2]int8{-1, -1}}
 	// The client sent the first SYN; a SYN,ACK's receiver is the client; a
 	// connection joined mid-stream takes the higher port as the client, as
 	// the timeline spec says (ephemeral ports are the high ones).
