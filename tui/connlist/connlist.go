@@ -94,6 +94,9 @@ func New(st styles.Styles, source string) Model {
 	m.filter = textinput.New()
 	m.filter.Prompt = "/"
 	m.filter.Placeholder = "address, port or state"
+	fs := textinput.DefaultStyles(true)
+	fs.Cursor.Blink = false
+	m.filter.SetStyles(fs)
 	m.SetStyles(st)
 	return m
 }
@@ -127,12 +130,13 @@ func (m *Model) SetSize(w, h int) {
 }
 
 func (m Model) columns() []table.Column {
-	fixed := []int{5, 23, 5, 8, 8, 16} // #, states, segs, bytes, duration, flags
-	sum := 0
+	fixed := []int{5, 23, 5, 8, 8} // #, states, segs, bytes, duration
+	sum := 8                       // 8 columns, a cell of padding each
 	for _, f := range fixed {
 		sum += f
 	}
-	addr := max(8, (m.width-sum-8)/2) // 8 columns, a cell of padding each
+	addr := min(47, max(8, (m.width-sum-11)/2)) // IPv6 [addr]:port fits in 47
+	flags := max(11, m.width-sum-2*addr)
 	return []table.Column{
 		{Title: "#", Width: fixed[0]},
 		{Title: "client", Width: addr},
@@ -141,7 +145,7 @@ func (m Model) columns() []table.Column {
 		{Title: "segs", Width: fixed[2]},
 		{Title: "bytes", Width: fixed[3]},
 		{Title: "duration", Width: fixed[4]},
-		{Title: "flags", Width: fixed[5]},
+		{Title: "flags", Width: flags},
 	}
 }
 

@@ -20,8 +20,8 @@ func DefaultKeyMap() KeyMap {
 	return KeyMap{
 		Table:  table.DefaultKeyMap(),
 		Open:   key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open connection")),
-		Sort:   key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "cycle sort column")),
-		Filter: key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter address/port/state")),
+		Sort:   key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "sort")),
+		Filter: key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
 		Done:   key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "apply filter")),
 		Clear:  key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear filter")),
 	}
@@ -29,7 +29,7 @@ func DefaultKeyMap() KeyMap {
 
 // ShortHelp implements help.KeyMap.
 func (k KeyMap) ShortHelp() []key.Binding {
-	return []key.Binding{k.Table.LineUp, k.Table.LineDown, k.Open, k.Sort, k.Filter}
+	return []key.Binding{k.Open, k.Sort, k.Filter}
 }
 
 // FullHelp implements help.KeyMap.

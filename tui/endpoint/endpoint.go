@@ -261,7 +261,7 @@ func (m Model) transition(s *timeline.Step, prev [2]fsm.State) string {
 // ISS and IRS unless absolute numbers are on.
 func (m Model) vars(s *timeline.Step) []string {
 	if !s.HasTCB {
-		return []string{m.st.Dim.Render("variables: not visible in a capture")}
+		return []string{m.st.Dim.Render("variables: not in a capture")}
 	}
 	t := s.TCB[m.side]
 	var old fsm.TCB

@@ -279,9 +279,9 @@ func (m Model) key(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 		m.setAbs(!m.abs)
 	case key.Matches(msg, k.Focus):
 		m.setFocus((m.focus + 1) % numFocus)
-	case key.Matches(msg, k.Drop):
+	case key.Matches(msg, enabled(k.Drop)):
 		return m.startFault(timeline.FaultDrop)
-	case key.Matches(msg, k.Duplicate):
+	case key.Matches(msg, enabled(k.Duplicate)):
 		return m.startFault(timeline.FaultDuplicate)
 	default:
 		var cmd tea.Cmd
@@ -296,6 +296,13 @@ func (m Model) key(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 		return m, cmd
 	}
 	return m, nil
+}
+
+// enabled returns b switched on: the fault keys, hidden from the help of a
+// source that only records, still answer with why they do nothing.
+func enabled(b key.Binding) key.Binding {
+	b.SetEnabled(true)
+	return b
 }
 
 func (m *Model) pause() {
