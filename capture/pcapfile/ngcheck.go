@@ -34,7 +34,8 @@ func (r *Reader) checkNgBlocks() error {
 			if off == 0 {
 				return io.EOF
 			}
-			return io.EOF // only non-packet blocks (statistics) remain
+			_, _ = r.br.Discard(off) // only complete non-packet blocks (statistics) remain
+			return io.EOF
 		case len(h) < off+8:
 			return r.truncated()
 		}

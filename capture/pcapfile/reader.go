@@ -74,7 +74,8 @@ type Reader struct {
 	packets uint64
 	ngOrder binary.ByteOrder // byte order of the current pcapng section
 
-	pcapHeader []byte // a copy of the pcap file header
+	pcapHeader []byte           // a copy of the pcap file header
+	pcapOrder  binary.ByteOrder // its byte order
 }
 
 // Open opens a capture file by name; "-" reads stdin. Errors say what is
@@ -174,7 +175,8 @@ func NewReader(r io.Reader, name string, size int64) (*Reader, error) {
 		// pcapgo keeps the link type in a uint8 and so cannot hold
 		// LINUX_SLL2 (276): read the header's 32-bit field ourselves.
 		if h := rd.pcapHeader; len(h) == 24 && be>>16 != magicGzipPrefix {
-			rd.link = decode.LinkType(pcapOrder(le).Uint32(h[20:24]) & 0xffff)
+			rd.pcapOrder = pcapOrder(le)
+			rd.link = decode.LinkType(rd.pcapOrder.Uint32(h[20:24]) & 0xffff)
 		}
 	default:
 		return nil, fmt.Errorf("%s: %w", name, ErrNotCapture)
@@ -194,6 +196,9 @@ func (r *Reader) headerError(err error) error {
 func (r *Reader) Next() (data []byte, ts time.Time, err error) {
 	start := r.Offset()
 	if r.pcap != nil {
+		if err := r.checkPcapRecord(); err != nil {
+			return nil, ts, err
+		}
 		var ci gopacket.CaptureInfo
 		data, ci, err = r.pcap.ZeroCopyReadPacketData()
 		ts = ci.Timestamp
@@ -210,6 +215,39 @@ func (r *Reader) Next() (data []byte, ts time.Time, err error) {
 	}
 	r.packets++
 	return data, ts, nil
+}
+
+// checkPcapRecord looks at the next pcap record before pcapgo reads it: a
+// record cut short is a TruncatedError (pcapgo cannot tell it from the
+// end), and a captured length over the limit is a CorruptError rather than
+// an allocation. (Not for gzip-compressed files, whose bytes are not the
+// records'.)
+func (r *Reader) checkPcapRecord() error {
+	if r.pcapOrder == nil {
+		return nil
+	}
+	h, _ := r.br.Peek(16)
+	switch {
+	case len(h) == 0:
+		return io.EOF
+	case len(h) < 16:
+		return r.truncated()
+	}
+	n := int(r.pcapOrder.Uint32(h[8:12]))
+	if n > maxSnaplen {
+		return &CorruptError{Name: r.name, Packets: r.packets, Offset: r.Offset(),
+			Err: fmt.Errorf("a record of %d bytes, over the %d-byte limit", n, maxSnaplen)}
+	}
+	if 16+n > r.br.Size() {
+		if r.size >= 0 {
+			return r.truncated() // longer than the whole file
+		}
+		return nil // cannot look that far ahead; pcapgo will find out
+	}
+	if b, _ := r.br.Peek(16 + n); len(b) < 16+n {
+		return r.truncated()
+	}
+	return nil
 }
 
 func (r *Reader) wrap(err error, start int64) error {
