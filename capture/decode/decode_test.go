@@ -220,3 +220,26 @@ func BenchmarkDecode(b *testing.B) {
 		d.Decode(f, &p)
 	}
 }
+
+func TestDecodeIPv6ExtensionHeaders(t *testing.T) {
+	plain := ipTCP(t, true, false, "hi")
+	tcp := plain[40:]
+	hbh := []byte{60, 0, 1, 4, 0, 0, 0, 0} // hop-by-hop, then destination options; PadN
+	dest := []byte{6, 0, 1, 4, 0, 0, 0, 0} // destination options, then TCP
+	pkt := append(append(append(append([]byte(nil), plain[:40]...), hbh...), dest...), tcp...)
+	pkt[6] = 0 // next header: hop-by-hop
+	binary.BigEndian.PutUint16(pkt[4:], uint16(len(pkt)-40))
+	d, _ := New(LinkRaw)
+	var p Packet
+	if k := d.Decode(pkt, &p); k != TCP {
+		t.Fatalf("Decode = %v", k)
+	}
+	if p.Seg.Len != 2 || string(p.Seg.Payload) != "hi" || p.Dst.Port() != 8000 {
+		t.Errorf("decoded %v → %v %v %q", p.Src, p.Dst, p.Seg, p.Seg.Payload)
+	}
+	frag := append([]byte(nil), pkt...)
+	frag[40+8] = 44 // destination options now say a fragment header follows
+	if k := d.Decode(frag, &p); k != NotTCP {
+		t.Errorf("fragment: %v", k)
+	}
+}

@@ -13,11 +13,15 @@ import (
 
 // NoTCPError says a capture was read to the end and held no TCP segment.
 type NoTCPError struct {
-	Name    string
-	Packets uint64
+	Name     string
+	Packets  uint64
+	Filtered uint64 // TCP segments there were, all left out by the filter
 }
 
 func (e *NoTCPError) Error() string {
+	if e.Filtered > 0 {
+		return fmt.Sprintf("no TCP segments in %s match the filter (%d packets, %d TCP segments)", e.Name, e.Packets, e.Filtered)
+	}
 	return fmt.Sprintf("no TCP segments in %s (%d packets)", e.Name, e.Packets)
 }
 
@@ -71,6 +75,7 @@ func Replay(r *pcapfile.Reader, t *Tracker, opts ReplayOptions) (stats timeline.
 	}
 	lastSend := time.Now()
 	var p decode.Packet
+	var filtered uint64
 	for {
 		data, ts, rerr := r.Next()
 		if rerr != nil {
@@ -84,6 +89,8 @@ func Replay(r *pcapfile.Reader, t *Tracker, opts ReplayOptions) (stats timeline.
 		case decode.TCP:
 			if opts.Match == nil || opts.Match(&p) {
 				t.Add(ts.UnixNano(), &p)
+			} else {
+				filtered++
 			}
 		case decode.NotTCP:
 			stats.NonTCP++
@@ -112,7 +119,7 @@ func Replay(r *pcapfile.Reader, t *Tracker, opts ReplayOptions) (stats timeline.
 	}
 	t.Finish()
 	if err == nil && t.Len() == 0 {
-		err = &NoTCPError{Name: r.Name(), Packets: stats.Packets}
+		err = &NoTCPError{Name: r.Name(), Packets: stats.Packets, Filtered: filtered}
 	}
 	if opts.Batches != nil {
 		if !errors.Is(err, ErrStopped) {

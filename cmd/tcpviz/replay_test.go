@@ -180,6 +180,7 @@ func TestReplayCLIBadInput(t *testing.T) {
 		{"no tcp", []string{"replay", udp, "--format", "summary"}, 1, "no TCP segments in " + udp + " (1 packets)", false},
 		{"unsupported link type", []string{"replay", radiotap}, 1, "unsupported link type IEEE802_11_RADIOTAP (127)", false},
 		{"malformed packets skipped", []string{"replay", mixed, "--format", "summary"}, 0, "skipped 2 malformed packets of 4", true},
+		{"filter matches nothing", []string{"replay", fixture("lo.pcap"), "--format", "json", "--filter", "port 1"}, 1, "match the filter (50 packets, 50 TCP segments)", false},
 		{"bad filter", []string{"replay", fixture("lo.pcap"), "--filter", "port eighty"}, 2, "port wants a number", false},
 		{"bad format", []string{"replay", fixture("lo.pcap"), "--format", "xml"}, 2, "unknown --format", false},
 		{"no file", []string{"replay"}, 2, "replay takes one capture file", false},
