@@ -139,6 +139,12 @@ func (m *Model) Grew() {
 	}
 }
 
+// GoTo moves to step i (clamped), as stepping there would.
+func (m *Model) GoTo(i int) {
+	m.follow = false
+	m.setStep(i)
+}
+
 // Timeline returns the timeline shown.
 func (m Model) Timeline() *timeline.Timeline { return m.tl }
 
