@@ -70,8 +70,16 @@ func (o *Observer) analyze(t time.Duration, dir fsm.Dir, seg *fsm.Segment) timel
 	switch {
 	case x.nxt.LessThan(seg.Seq):
 		a |= timeline.LostSegment
-		x.gapLo, x.gapHi = x.nxt, seg.Seq
-		x.bits |= bitGap
+		if !x.has(bitGap) {
+			// One gap is remembered, the lowest: where the receiver's
+			// in-order data (its RCV.NXT) stops. Space filled in a later
+			// gap counts as retransmitted; the receiver's ACKs say where
+			// that gap starts once the lowest is filled (ackFillsGap).
+			x.gapLo, x.gapHi = x.nxt, seg.Seq
+			x.bits |= bitGap
+		} else {
+			x.bits |= bitMoreGaps
+		}
 	case sl > 0 && seg.Seq.LessThan(x.nxt):
 		switch {
 		case seg.Len == 1 && !ctl && seg.Seq.Add(1) == x.nxt:

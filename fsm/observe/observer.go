@@ -39,6 +39,9 @@ const (
 	bitUnverified                     // a RST was accepted without knowing RCV.NXT
 	bitAfterClosed                    // it sent something after it was inferred CLOSED
 	bitSynIgnored                     // a SYN with a new ISN arrived in a synchronized state
+	bitFinHeld                        // its FIN came after a gap: the peer holds it until the gap is filled
+	bitFinUnseen                      // its first FIN was not captured (the FIN seen resent it)
+	bitMoreGaps                       // another gap opened above the remembered one
 )
 
 // side is what the observer knows of one endpoint: what it sent and what

@@ -33,11 +33,31 @@ func (o *Observer) Observe(t time.Duration, dir fsm.Dir, seg *fsm.Segment) Updat
 		u.States = o.States()
 		return u
 	}
+	X := &o.s[x]
+	gap := X.has(bitGap)
+	// Old: the segment ends before the receiver's RCV.NXT as the capture
+	// shows it (everything seen was delivered, up to a gap). Linux drops
+	// such a segment unread (tcp_sequence: end_seq before rcv_wup, RCV.NXT
+	// as of its last ACK) and repeats its ACK; so does RFC 9293 §3.10.7.4's
+	// first check.
+	old := false
+	if X.has(bitNxt) {
+		rcvNxt := X.nxt
+		if gap {
+			rcvNxt = X.gapLo
+		}
+		old = seg.End().LessThan(rcvNxt)
+	}
 	u.Analysis = o.analyze(t, dir, seg)
 	if f.Has(fsm.RST) {
 		o.onRst(t, x, seg, &u)
 	} else {
-		o.onSegment(t, x, seg, &u)
+		o.onSegment(t, x, seg, old, &u)
+		if gap && o.s[x].bits&(bitGap|bitMoreGaps) == 0 {
+			// seg filled the gap: the peer now has everything up to x's
+			// held FIN, if any.
+			o.releaseFin(t, x.Peer(), &u)
+		}
 	}
 	o.record(t, dir, seg)
 	u.States = o.States()
@@ -63,7 +83,7 @@ func (s *side) acksSyn(ack fsm.Seq) bool {
 func (s *side) acksFin(ack fsm.Seq) bool { return s.has(bitFin) && s.finSeq.LessThan(ack) }
 
 // onSegment reads a segment without RST from side x.
-func (o *Observer) onSegment(t time.Duration, x fsm.Side, seg *fsm.Segment, u *Update) {
+func (o *Observer) onSegment(t time.Duration, x fsm.Side, seg *fsm.Segment, old bool, u *Update) {
 	y := x.Peer()
 	X := &o.s[x]
 	prevY := o.s[y].state
@@ -71,6 +91,9 @@ func (o *Observer) onSegment(t time.Duration, x fsm.Side, seg *fsm.Segment, u *U
 	hasAck := f.Has(fsm.ACK)
 
 	// What the segment proves about its sender.
+	if hasAck {
+		o.ackFillsGap(t, x, seg, u)
+	}
 	switch {
 	case f.Has(fsm.SYN) && hasAck:
 		o.sentSynAck(t, x, seg, u)
@@ -86,13 +109,71 @@ func (o *Observer) onSegment(t time.Duration, x fsm.Side, seg *fsm.Segment, u *U
 		newFin = o.sentFin(t, x, seg, u)
 	}
 
-	// The receiver processes it: the ACK, then the FIN.
+	// The receiver processes it, unless it is old: the ACK, then the FIN.
+	if old {
+		return
+	}
 	if hasAck {
 		o.rcvAck(t, y, seg, u)
 	}
-	if f.Has(fsm.FIN) {
-		o.rcvFin(t, y, prevY, seg, newFin, u)
+	if f.Has(fsm.FIN) && !X.has(bitFinHeld) {
+		o.rcvFin(t, y, prevY, newFin, u)
 	}
+}
+
+// ackFillsGap reads x's ACK as what it is: x's RCV.NXT, the end of the
+// peer's data x holds in order. Where the capture saw a gap in the peer's
+// sequence space, an ACK past it proves x received it (the capture missed
+// it, not x); an ACK short of the peer's end, after a gap above the one
+// remembered, says where the next gap starts. When x holds everything, it
+// processes the peer's held FIN.
+func (o *Observer) ackFillsGap(t time.Duration, x fsm.Side, seg *fsm.Segment, u *Update) {
+	P := &o.s[x.Peer()]
+	if P.bits&(bitGap|bitMoreGaps) == 0 || !P.has(bitNxt) {
+		return
+	}
+	ack := seg.Ack
+	switch {
+	case !ack.LessThan(P.nxt):
+		P.bits &^= bitGap | bitMoreGaps
+		o.releaseFin(t, x, u)
+	case !P.has(bitGap):
+		// The lowest gap was filled, another lay above it: it starts here.
+		// Its end is unknown (at most the peer's FIN, which was seen);
+		// x's next ACK will tell.
+		P.gapLo, P.gapHi = ack, P.seenEnd()
+		P.bits = P.bits&^bitMoreGaps | bitGap
+	case !P.gapLo.LessThan(ack):
+	case ack.LessThan(P.gapHi):
+		P.gapLo = ack // part of the gap reached x uncaptured
+	case P.has(bitMoreGaps):
+		P.gapLo, P.gapHi = ack, P.seenEnd()
+		P.bits &^= bitMoreGaps
+	default:
+		// Past the only gap: everything seen since is in order at x.
+		P.bits &^= bitGap
+		o.releaseFin(t, x, u)
+	}
+}
+
+// seenEnd is the end of s's sequence space that can hold unseen data: its
+// FIN if seen, else the end of everything seen.
+func (s *side) seenEnd() fsm.Seq {
+	if s.has(bitFin) {
+		return s.finSeq
+	}
+	return s.nxt
+}
+
+// releaseFin: y now has everything before the peer's FIN, which it held
+// back because of a gap; it processes the FIN.
+func (o *Observer) releaseFin(t time.Duration, y fsm.Side, u *Update) {
+	P := &o.s[y.Peer()]
+	if !P.has(bitFinHeld) {
+		return
+	}
+	P.bits &^= bitFinHeld
+	o.rcvFin(t, y, o.s[y].state, true, u)
 }
 
 // sentSyn: x sent a SYN without ACK, an active open (RFC 9293 §3.5).
@@ -245,6 +326,18 @@ func (o *Observer) sentFin(t time.Duration, x fsm.Side, seg *fsm.Segment, u *Upd
 	}
 	X.finSeq = fin
 	X.bits |= bitFin
+	if u.Analysis&(timeline.Retransmission|timeline.OutOfOrder) != 0 {
+		// The FIN's sequence number lies below what x was seen to send
+		// after it: its first transmission was not captured, and its ACK
+		// field is today's, not that of when x closed.
+		X.bits |= bitFinUnseen
+	}
+	if X.has(bitGap) {
+		// Sequence space before the FIN was never seen: the peer queues
+		// the FIN out of order and processes it only once the gap is
+		// filled (§3.10.7.4 eighth check; Linux's out-of-order queue).
+		X.bits |= bitFinHeld
+	}
 	hasAck := seg.Flags.Has(fsm.ACK)
 	acksPeerFin := hasAck && Y.acksFin(seg.Ack)
 	switch X.state {
@@ -316,7 +409,7 @@ func (o *Observer) rcvAck(t time.Duration, y fsm.Side, seg *fsm.Segment, u *Upda
 
 // rcvFin: y processes the FIN (§3.10.7.4 eighth check). prevY is y's state
 // before this segment.
-func (o *Observer) rcvFin(t time.Duration, y fsm.Side, prevY fsm.State, seg *fsm.Segment, newFin bool, u *Update) {
+func (o *Observer) rcvFin(t time.Duration, y fsm.Side, prevY fsm.State, newFin bool, u *Update) {
 	Y := &o.s[y]
 	if !newFin {
 		if Y.state == fsm.TimeWait {
@@ -374,6 +467,9 @@ func (o *Observer) onRst(t time.Duration, x fsm.Side, seg *fsm.Segment, u *Updat
 			Y.bits |= bitUnverified
 		} else {
 			rcvNxt := X.nxt
+			if X.has(bitGap) {
+				rcvNxt = X.gapLo // y has nothing beyond the gap in order
+			}
 			exact := seg.Seq == rcvNxt
 			switch Y.state {
 			case fsm.CloseWait, fsm.LastAck, fsm.Closing:
@@ -390,10 +486,17 @@ func (o *Observer) onRst(t time.Duration, x fsm.Side, seg *fsm.Segment, u *Updat
 			case Y.state != fsm.TimeWait && seg.Seq.InWindow(rcvNxt, wnd):
 				valid = false
 				u.Why[y] = fsm.ObsRstChallenge
+			case seg.Seq.LessThan(rcvNxt) && rcvNxt.Sub(seg.Seq) <= wnd:
+				// Behind RCV.NXT by less than a window: a real RST that
+				// crossed x's last data or FIN. A stack answering a segment
+				// with RST takes its sequence number from that segment's
+				// ACK field (§3.10.7.1, Linux tcp_v4_send_reset), which lags
+				// what x has sent since. y drops it as old; x has closed.
+				valid = false
+				u.Why[y] = fsm.ObsRstIgnored
 			default:
-				// Outside the window: stale or forged. A real endpoint resets
-				// with its SND.NXT, which the capture has seen, so the RST
-				// proves nothing about x either.
+				// Far outside the window: forged, or from an earlier
+				// connection. It proves nothing about x either.
 				valid = false
 				u.Why[y] = fsm.ObsRstIgnored
 				Y.bits |= bitRstIgnored

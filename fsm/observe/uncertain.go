@@ -31,6 +31,7 @@ var evidenceDoubt = [...]struct {
 	{bitRstIgnored, "a RST outside the window was ignored"},
 	{bitUnverified, "a RST was accepted without the capture showing the sequence number it had to carry"},
 	{bitAfterClosed, "it sent segments after it was inferred CLOSED"},
+	{bitFinUnseen, "its first FIN was not captured, so whether it was sent before or after the peer's FIN arrived (CLOSING or LAST-ACK) is not known"},
 	{bitSynIgnored, "a SYN with a new initial sequence number arrived while the connection was synchronized (did the peer restart?)"},
 }
 
