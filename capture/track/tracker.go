@@ -198,10 +198,14 @@ func (t *Tracker) Add(ts int64, p *decode.Packet) {
 func (t *Tracker) newConn(k *key, srcIsLo bool, flags fsm.Flags, now time.Duration) *Conn {
 	id := t.n
 	if id>>chunkBits >= uint32(len(t.chunks)) {
-		t.chunks = append(t.chunks, make([]Conn, 0, 8))
+		size := 1 << chunkBits
+		if len(t.chunks) == 0 {
+			size = 8 // the first block starts small and grows
+		}
+		t.chunks = append(t.chunks, make([]Conn, 0, size))
 	}
-	// The last block grows by append up to its full size (so a capture of a
-	// few connections costs little); full blocks never move.
+	// The first block grows up to its full size (so a capture of a few
+	// connections costs little); full blocks never move.
 	last := &t.chunks[len(t.chunks)-1]
 	if len(*last) == cap(*last) { // grow to exactly a power of two, never past the block size
 		grown := make([]Conn, len(*last), min(2*cap(*last), 1<<chunkBits))
