@@ -4,16 +4,17 @@ import (
 	"strings"
 
 	"github.com/tcpviz/tcpviz/fsm"
+	"github.com/tcpviz/tcpviz/fsm/narrate"
 	"github.com/tcpviz/tcpviz/fsm/timeline"
 )
 
 // TriggerFunc labels what made side change at step i of tl, as Figure 5
-// labels its edges ("rcv SYN,ACK / snd ACK"). It is a variable so that the
-// narration package's own labels can replace this simple one.
-var TriggerFunc = Trigger
+// labels its edges ("rcv SYN,ACK / snd ACK"): narrate.Trigger. Tests set
+// it to Trigger so that their golden files do not follow narrate's wording.
+var TriggerFunc = narrate.Trigger
 
-// Trigger is the view's own trigger label: the call, arrival or timer at
-// step i, and the segment side sent at once in answer.
+// Trigger is the view's own simple trigger label: the call, arrival or
+// timer at step i, and the segment side sent at once in answer.
 func Trigger(tl *timeline.Timeline, i int, side fsm.Side) string {
 	s := &tl.Steps[i]
 	var cause string

@@ -13,6 +13,7 @@ import (
 
 	"github.com/tcpviz/tcpviz/fsm/narrate"
 	"github.com/tcpviz/tcpviz/fsm/timeline"
+	"github.com/tcpviz/tcpviz/tui/endpoint"
 	"github.com/tcpviz/tcpviz/tui/index"
 	"github.com/tcpviz/tcpviz/tui/internal/fixture"
 	"github.com/tcpviz/tcpviz/tui/narration"
@@ -24,6 +25,7 @@ var update = flag.Bool("update", false, "rewrite the golden files")
 func TestMain(m *testing.M) {
 	BaseInterval = time.Hour
 	narration.NoteFunc = fixture.Note
+	endpoint.TriggerFunc = endpoint.Trigger
 	os.Exit(m.Run())
 }
 
