@@ -43,6 +43,22 @@
 // FIN sent again after the state moved on), states do not go back; the
 // side is marked uncertain (Uncertain) instead.
 //
+// # Gaps and old segments
+//
+// What the capture never saw was not delivered. A segment that starts
+// beyond everything its sender was seen to send leaves a gap; the
+// receiver's RCV.NXT stops at the gap, and a FIN after it is held, as the
+// receiver queues it out of order, until a retransmission fills the gap
+// or the receiver's ACK shows it had the data all along (the capture, not
+// the link, missed it). A segment that ends before the receiver's RCV.NXT
+// is old: Linux drops it unread (its ACK field too) and so does RFC 9293's
+// first check. A RST is acceptable exactly at RCV.NXT (and, as Linux's
+// tcp_reset_check, at the FIN's number after the FIN arrived); one inside
+// the window draws a challenge ACK (RFC 5961 §3.2); one behind RCV.NXT by
+// less than a window crossed the sender's own data: the receiver drops it,
+// but the sender has closed (a stack answering with RST takes its sequence
+// number from the ACK field it answers); one further away proves nothing.
+//
 // # Analysis
 //
 // Each segment is also flagged as Wireshark's tcp.analysis would:

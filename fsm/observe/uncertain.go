@@ -53,7 +53,9 @@ func (o *Observer) Uncertain() [2]string {
 				parts = append(parts, e.text)
 			}
 		}
-		if peer.has(bitGap) {
+		if peer.has(bitFinHeld) {
+			parts = append(parts, "the peer's FIN followed data the capture never saw arrive, so it is taken as not yet processed")
+		} else if peer.has(bitGap) {
 			parts = append(parts, "segments sent to it were not captured (a gap in the peer's sequence space)")
 		}
 		if o.mid {
