@@ -238,3 +238,18 @@ func FuzzReplay(f *testing.F) {
 		}
 	})
 }
+
+func TestConnPointersAreStable(t *testing.T) {
+	tr := New(Options{})
+	var ptrs []*Conn
+	for i := 0; i < 5000; i++ {
+		c := netip.AddrPortFrom(netip.AddrFrom4([4]byte{10, 9, byte(i >> 8), byte(i)}), 50000)
+		tr.Add(int64(i)*ms, pkt(c, srv, fsm.SYN, fsm.Seq(i), 0, 0))
+		ptrs = append(ptrs, tr.Conn(i))
+	}
+	for i, p := range ptrs {
+		if tr.Conn(i) != p || p.ID() != i || p.Endpoints().Client.Port() != 50000 || p.Segments() != 1 {
+			t.Fatalf("connection %d moved or is wrong: %p %p id %d", i, tr.Conn(i), p, p.ID())
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package track
 
 import (
+	"math/bits"
 	"time"
 
 	"github.com/tcpviz/tcpviz/capture/decode"
@@ -75,8 +76,8 @@ func (c *Conn) Flags() timeline.ConnFlags { return c.flags }
 // handshake.
 func (c *Conn) MidStream() bool { return c.flags&timeline.ConnMidStream != 0 }
 
-// chunkBits sizes the blocks connections are stored in: full blocks never
-// move, so growing never copies the whole table.
+// chunkBits sizes the blocks connections are stored in: blocks never move,
+// so a *Conn stays valid for the tracker's life and growing never copies.
 const chunkBits = 10
 
 // Tracker is a capture's connection table. It is not safe for concurrent use.
@@ -108,11 +109,25 @@ func New(opts Options) *Tracker {
 // Len is the number of connections seen.
 func (t *Tracker) Len() int { return int(t.n) }
 
-// Conn returns connection i (its ID). The pointer is valid until the next
-// Add.
+// Conn returns connection i (its ID); the pointer stays valid (and the
+// same) for the tracker's life.
 func (t *Tracker) Conn(i int) *Conn { return t.conn(uint32(i)) }
 
-func (t *Tracker) conn(i uint32) *Conn { return &t.chunks[i>>chunkBits][i&(1<<chunkBits-1)] }
+func (t *Tracker) conn(i uint32) *Conn {
+	if i >= 1<<chunkBits {
+		j := i - 1<<chunkBits
+		return &t.chunks[firstFull+j>>chunkBits][j&(1<<chunkBits-1)]
+	}
+	if i < 8 {
+		return &t.chunks[0][i]
+	}
+	b := bits.Len32(i >> 3) // block b ≥ 1 holds [8<<(b-1), 8<<b)
+	return &t.chunks[b][i-8<<(b-1)]
+}
+
+// firstFull is the index of the first block of 1<<chunkBits connections:
+// the growing blocks before it hold 8+8+16+…+512 = 1024.
+const firstFull = chunkBits - 2
 
 // Timeline returns connection c's timeline (Timelines mode), or nil.
 func (t *Tracker) Timeline(c *Conn) *timeline.Timeline {
@@ -197,21 +212,16 @@ func (t *Tracker) Add(ts int64, p *decode.Packet) {
 
 func (t *Tracker) newConn(k *key, srcIsLo bool, flags fsm.Flags, now time.Duration) *Conn {
 	id := t.n
-	if id>>chunkBits >= uint32(len(t.chunks)) {
+	if len(t.chunks) == 0 || len(t.chunks[len(t.chunks)-1]) == cap(t.chunks[len(t.chunks)-1]) {
+		// Blocks of 8, 8, 16, … 512 connections, then of 1024: a capture
+		// of a few connections costs little, and no block ever moves.
 		size := 1 << chunkBits
-		if len(t.chunks) == 0 {
-			size = 8 // the first block starts small and grows
+		if id < 1<<chunkBits {
+			size = max(8, int(id))
 		}
 		t.chunks = append(t.chunks, make([]Conn, 0, size))
 	}
-	// The first block grows up to its full size (so a capture of a few
-	// connections costs little); full blocks never move.
 	last := &t.chunks[len(t.chunks)-1]
-	if len(*last) == cap(*last) { // grow to exactly a power of two, never past the block size
-		grown := make([]Conn, len(*last), min(2*cap(*last), 1<<chunkBits))
-		copy(grown, *last)
-		*last = grown
-	}
 	*last = append(*last, Conn{key: *k, id: id, first: now, wscale: [2]int8{-1, -1}})
 	t.n++
 	c := t.conn(id)
