@@ -460,3 +460,63 @@ func TestInitialStates(t *testing.T) {
 		t.Errorf("Init() = %+v", u)
 	}
 }
+
+func TestObserveGapsAndOldSegments(t *testing.T) {
+	runScenarios(t, []scenario{{
+		name: "a FIN after a gap waits until a retransmission fills it",
+		rfc:  "RFC 9293 §3.10.7.4 eighth check (the FIN is processed in sequence); Linux's out-of-order queue",
+		steps: join(handshake(), []step{
+			seg(C, PSH|ACK, 1001, 5001, 100).want(ES, ES),
+			seg(C, PSH|ACK, 1201, 5001, 100).want(ES, ES).flag(timeline.LostSegment),
+			seg(C, FIN|ACK, 1301, 5001, 0).want(F1, ES).because(fsm.ObsFinSent, 0),
+			seg(S, ACK, 5001, 1101, 0).want(F1, ES),
+			seg(C, PSH|ACK, 1101, 5001, 100).atT(time.Second).want(F1, CW).flag(timeline.Retransmission).because(0, fsm.ObsFinReceived),
+			seg(S, ACK, 5001, 1302, 0).want(F2, CW),
+		}),
+	}, {
+		name: "a gap only the capture missed: the receiver's ACK releases the FIN",
+		rfc:  "RFC 9293 §3.10.7.4 fifth check: an ACK proves what its sender received",
+		steps: join(handshake(), []step{
+			seg(C, PSH|ACK, 1001, 5001, 100).want(ES, ES),
+			seg(C, PSH|ACK, 1201, 5001, 100).want(ES, ES).flag(timeline.LostSegment),
+			seg(C, FIN|ACK, 1301, 5001, 0).want(F1, ES),
+			seg(S, ACK, 5001, 1302, 0).want(F2, CW).because(fsm.ObsFinAcked, fsm.ObsFinReceived),
+		}),
+		check: func(t *testing.T, o *Observer) {
+			if u := o.Uncertain(); strings.Contains(u[fsm.Server], "gap") || strings.Contains(u[fsm.Server], "FIN followed") {
+				t.Errorf("Uncertain()[server] = %q after the gap was acknowledged", u[fsm.Server])
+			}
+		},
+	}, {
+		name: "an old segment's ACK is not processed",
+		rfc:  "RFC 9293 §3.10.7.4 first check; Linux tcp_sequence (end_seq before rcv_wup)",
+		steps: join(handshake(), []step{
+			seg(C, FIN|ACK, 1001, 5001, 0).want(F1, CW),
+			seg(S, PSH|ACK, 5001, 1001, 10).want(F1, CW),
+			seg(S, PSH|ACK, 5011, 1001, 10).want(F1, CW),
+			seg(S, PSH|ACK, 5001, 1002, 10).atT(time.Second).want(F1, CW).flag(timeline.Retransmission),
+			seg(S, ACK, 5021, 1002, 0).want(F2, CW).flag(timeline.DupAck).because(fsm.ObsFinAcked, 0),
+		}),
+	}, {
+		name: "a RST that crossed the sender's data: dropped, but its sender is CLOSED",
+		rfc:  "RFC 9293 §3.10.7.1 (RST takes SEG.ACK as its sequence number), §3.10.7.4 first check",
+		steps: join(handshake(), []step{
+			seg(S, PSH|ACK, 5001, 1001, 10).want(ES, ES),
+			seg(C, PSH|ACK, 1001, 5001, 10).want(ES, ES),
+			seg(S, RST, 5001, 0, 0).window(0).want(ES, CL).because(fsm.ObsRstIgnored, fsm.ObsRstSent),
+		}),
+	}, {
+		name: "first FIN not captured: CLOSING and LAST-ACK cannot be told apart",
+		rfc:  "RFC 9293 §3.6 Figure 13; a resent FIN carries the ACK field of when it is resent",
+		steps: join(handshake(), []step{
+			seg(C, ACK, 1002, 5001, 0).want(ES, ES).flag(timeline.LostSegment),
+			seg(S, FIN|ACK, 5001, 1001, 0).want(CW, F1),
+			seg(C, FIN|ACK, 1001, 5002, 0).atT(time.Second).want(LA, TW).flag(timeline.Retransmission),
+		}),
+		check: func(t *testing.T, o *Observer) {
+			if u := o.Uncertain(); !strings.Contains(u[fsm.Client], "first FIN was not captured") {
+				t.Errorf("Uncertain()[client] = %q", u[fsm.Client])
+			}
+		},
+	}})
+}
