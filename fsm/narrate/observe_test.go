@@ -3,8 +3,10 @@ package narrate
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tcpviz/tcpviz/fsm"
+	"github.com/tcpviz/tcpviz/fsm/observe"
 	"github.com/tcpviz/tcpviz/fsm/timeline"
 )
 
@@ -55,5 +57,42 @@ func TestObserverNoteNamesBothSides(t *testing.T) {
 	}
 	if got := Note(tl, 1, ZH); !strings.Contains(got, "服务器的 ACK 覆盖了客户端的 FIN") {
 		t.Errorf("ZH = %q", got)
+	}
+}
+
+func TestObservedTimelineNarrates(t *testing.T) {
+	// A simultaneous close as a capture sees it, run through the observer:
+	// every step's note names what happened in both languages.
+	type seg struct {
+		dir      fsm.Dir
+		flags    fsm.Flags
+		seq, ack fsm.Seq
+	}
+	segs := []seg{
+		{fsm.C2S, fsm.SYN, 1000, 0}, {fsm.S2C, fsm.SYN | fsm.ACK, 5000, 1001}, {fsm.C2S, fsm.ACK, 1001, 5001},
+		{fsm.C2S, fsm.FIN | fsm.ACK, 1001, 5001}, {fsm.S2C, fsm.FIN | fsm.ACK, 5001, 1001},
+		{fsm.C2S, fsm.ACK, 1002, 5002}, {fsm.S2C, fsm.ACK, 5002, 1002},
+	}
+	o := observe.New(observe.DefaultConfig(), false)
+	init := o.Init()
+	tl := &timeline.Timeline{Steps: []timeline.Step{{Event: timeline.Init, States: init.States, Why: init.Why}}}
+	for i, s := range segs {
+		sg := fsm.Segment{Seq: s.seq, Ack: s.ack, Flags: s.flags, Window: 65535}
+		u := o.Observe(time.Duration(i)*time.Millisecond, s.dir, &sg)
+		tl.ISN, tl.HasISN = o.ISN()
+		tl.Steps = append(tl.Steps, timeline.Step{Event: timeline.Observe, Dir: s.dir, Seg: sg, States: u.States, Why: u.Why, Analysis: u.Analysis})
+	}
+	for i := range tl.Steps {
+		for _, lang := range []Lang{EN, ZH} {
+			if n := Note(tl, i, lang); n == "" || strings.ContainsAny(n, "{}") {
+				t.Errorf("step %d lang %d: note %q", i, lang, n)
+			}
+		}
+	}
+	if got := Note(tl, 5, EN); !strings.Contains(got, "simultaneous close") || !strings.Contains(got, "CLOSING") {
+		t.Errorf("crossing FIN note = %q", got)
+	}
+	if got := Note(tl, 5, ZH); !strings.Contains(got, "同时关闭") {
+		t.Errorf("crossing FIN note (zh) = %q", got)
 	}
 }
