@@ -300,6 +300,7 @@ func (m model) batch(msg batchMsg) (tea.Model, tea.Cmd) {
 	}
 	if msg.actions != nil {
 		m.actions = msg.actions
+		m.layout()
 	}
 	m.list.Apply(msg.b)
 	if msg.b.Err != nil {
@@ -339,7 +340,7 @@ func (m *model) layout() {
 	m.help.SetWidth(m.width)
 	h := m.height - m.helpHeight()
 	if m.mode == modeSession {
-		h -= 2 // the actions bar and the session's status line
+		h -= m.actionLines() + 1 // the actions bar and the session's status line
 	}
 	m.step.SetSize(m.width, h)
 	m.list.SetSize(m.width, h-1)

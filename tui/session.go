@@ -44,6 +44,7 @@ func (m model) actionKey(msg tea.KeyPressMsg) (model, tea.Cmd, bool) {
 		}
 		m.busy = true
 		m.status = ""
+		m.layout()
 		return m, doAction(m.session, a.ID), true
 	}
 	return m, nil, false
@@ -51,8 +52,10 @@ func (m model) actionKey(msg tea.KeyPressMsg) (model, tea.Cmd, bool) {
 
 func (m model) actionDone(msg actionDoneMsg) model {
 	m.busy = false
+	m.layout()
 	if msg.actions != nil {
 		m.actions = msg.actions
+		m.layout()
 	}
 	if msg.err != nil {
 		m.status = fmt.Sprintf("%s: %v", msg.id, msg.err)
@@ -95,9 +98,33 @@ func (m model) actionsBar() string {
 			parts = append(parts, m.st.ActionOff.Render(fmt.Sprintf("(%s) %s", a.Key, a.Label)))
 		}
 	}
-	bar := m.st.Title.Render("actions ") + strings.Join(parts, m.st.Dim.Render(" · "))
 	if m.busy {
-		bar += m.st.Dim.Render(" · running…")
+		parts = append(parts, m.st.Dim.Render("running…"))
 	}
-	return ansi.Truncate(bar, m.width, "…")
+	// Wrap between actions, never inside one, on at most maxActionLines.
+	var lines []string
+	line := m.st.Title.Render("actions")
+	for i, p := range parts {
+		switch {
+		case ansi.StringWidth(line)+3+ansi.StringWidth(p) > m.width && len(lines) < maxActionLines-1:
+			lines = append(lines, line)
+			line = "       "
+		case i > 0:
+			line += m.st.Dim.Render(" ·")
+		}
+		line += " " + p
+	}
+	lines = append(lines, ansi.Truncate(line, m.width, "…"))
+	return strings.Join(lines, "\n")
+}
+
+// maxActionLines bounds the actions bar's height.
+const maxActionLines = 3
+
+// actionLines is the actions bar's height now.
+func (m model) actionLines() int {
+	if m.mode != modeSession {
+		return 0
+	}
+	return strings.Count(m.actionsBar(), "\n") + 1
 }

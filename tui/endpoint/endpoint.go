@@ -123,7 +123,7 @@ func (m Model) View() string {
 	s := &m.tl.Steps[m.cur]
 	prev := m.tl.Prev(m.cur)
 	lines = append(lines, m.diagram(s.States[m.side], prev[m.side])...)
-	lines = append(lines, m.transition(s, prev))
+	lines = append(lines, m.transition(s, prev)...)
 	lines = append(lines, "")
 	lines = append(lines, m.vars(s)...)
 	if s.HasKernel {
@@ -242,26 +242,30 @@ func (m Model) connector(a, b []fsm.State, center map[fsm.State]int, cur, prev f
 
 // transition is the line under the diagram: the state change at this step
 // with its trigger, or the event that touched this side without one.
-func (m Model) transition(s *timeline.Step, prev [2]fsm.State) string {
+// A line too long for the panel puts the trigger on a second line.
+func (m Model) transition(s *timeline.Step, prev [2]fsm.State) []string {
 	trig := TriggerFunc(m.tl, m.cur, m.side)
 	if prev[m.side] != s.States[m.side] {
 		line := prev[m.side].String() + " → " + s.States[m.side].String()
-		if trig != "" {
-			line += ": " + trig
+		if trig == "" {
+			return []string{m.st.Transition.Render(line)}
 		}
-		return m.st.Transition.Render(line)
+		if ansi.StringWidth(line+": "+trig) <= m.width {
+			return []string{m.st.Transition.Render(line + ": " + trig)}
+		}
+		return []string{m.st.Transition.Render(line), m.st.Transition.Render("  " + trig)}
 	}
 	if trig != "" && s.Why[m.side] != fsm.ReasonNone {
-		return m.st.Dim.Render("· " + trig)
+		return []string{m.st.Dim.Render("· " + trig)}
 	}
-	return ""
+	return []string{""}
 }
 
 // vars lists the TCB of RFC 9293 §3.3.1; sequence variables relative to
 // ISS and IRS unless absolute numbers are on.
 func (m Model) vars(s *timeline.Step) []string {
 	if !s.HasTCB {
-		return []string{m.st.Dim.Render("variables: not in a capture")}
+		return []string{m.st.Dim.Render("variables: not known (seen on the wire)")}
 	}
 	t := s.TCB[m.side]
 	var old fsm.TCB
