@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -253,3 +255,36 @@ func TestConnPointersAreStable(t *testing.T) {
 		}
 	}
 }
+
+// TestStreamKeepsOnlyTheLastStep checks that streaming numbers steps as
+// the full timeline does while holding one step per connection.
+func TestStreamKeepsOnlyTheLastStep(t *testing.T) {
+	var full, streamed []string
+	record := func(out *[]string) func(c *Conn, tl *timeline.Timeline, i int) {
+		return func(c *Conn, tl *timeline.Timeline, i int) {
+			s := tl.Steps[i]
+			prev := tl.Prev(i)
+			*out = append(*out, tl.Conn.String()+" #"+itoa(c.StepNumber(i))+" "+s.Event.String()+" "+prev[0].String()+"→"+s.States[0].String())
+		}
+	}
+	other := netip.MustParseAddrPort("10.0.0.3:41000")
+	ps := append(handshake(cli, srv, 100, 500), handshake(other, srv, 1, 2)...)
+	ps = append(ps, pkt(cli, srv, fsm.FIN|fsm.ACK, 101, 501, 0), pkt(srv, cli, fsm.FIN|fsm.ACK, 501, 102, 0), pkt(cli, srv, fsm.ACK, 102, 502, 0))
+	for _, stream := range []bool{false, true} {
+		out := &full
+		if stream {
+			out = &streamed
+		}
+		tr := New(Options{Timelines: true, Stream: stream, OnStep: record(out)})
+		feed(tr, 0, ps...)
+		tr.Add(100_000*ms, pkt(other, srv, fsm.ACK, 2, 3, 0))
+		if n := len(tr.Timeline(tr.Conn(0)).Steps); stream && n != 1 {
+			t.Errorf("stream holds %d steps", n)
+		}
+	}
+	if strings.Join(full, "\n") != strings.Join(streamed, "\n") {
+		t.Errorf("full:\n%s\nstreamed:\n%s", strings.Join(full, "\n"), strings.Join(streamed, "\n"))
+	}
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }

@@ -21,6 +21,13 @@ type Options struct {
 	// in the order steps happen across all connections: each segment in
 	// capture order, a TIME-WAIT expiry when the capture's clock passes it.
 	OnStep func(c *Conn, tl *timeline.Timeline, i int)
+
+	// Stream (Timelines mode, with OnStep) drops each connection's steps
+	// once OnStep has seen them, all but the last (which the next step's
+	// narration compares with): memory stays bounded however long the
+	// capture. Step i of a trimmed timeline is number c.StepNumber(i) in
+	// the connection's history. Not for use with Delta.
+	Stream bool
 }
 
 // Conn is one tracked connection. Its fields are the Tracker's; read them
@@ -38,7 +45,12 @@ type Conn struct {
 	clientLo bool    // the client is key.lo
 	wscale   [2]int8 // window scale shift per side from its SYN; -1 unknown
 	dirty    bool    // has steps not yet in a batch
+	base     uint32  // Stream: steps dropped from the front of the timeline
 }
+
+// StepNumber is the number, in the connection's whole history, of step i of
+// its timeline as the tracker now holds it (they differ with Stream).
+func (c *Conn) StepNumber(i int) int { return int(c.base) + i }
 
 // ID is the connection's number: 0, 1, … in order of first segment. A
 // reused 4-tuple gets a new ID.
@@ -301,6 +313,12 @@ func (t *Tracker) appendStep(c *Conn, s timeline.Step) {
 	}
 	if t.opts.OnStep != nil {
 		t.opts.OnStep(c, tl, len(tl.Steps)-1)
+		if n := len(tl.Steps); t.opts.Stream && n > 1 {
+			tl.Steps[0] = tl.Steps[n-1]
+			clear(tl.Steps[1:n]) // drop the previews they point to
+			tl.Steps = tl.Steps[:1]
+			c.base += uint32(n - 1)
+		}
 	}
 }
 

@@ -107,10 +107,12 @@ func runReplay(stdout, stderr io.Writer, opts *globalOptions, path, filterExpr s
 	case "json":
 		jw := output.NewJSONWriter(stdout, lang)
 		var werr error
-		tr := track.New(track.Options{Source: r.Name(), Timelines: true, Preview: previewBytes,
-			OnStep: func(_ *track.Conn, tl *timeline.Timeline, i int) {
+		// Streamed: each step is written as it happens and dropped, so
+		// memory does not grow with the capture.
+		tr := track.New(track.Options{Source: r.Name(), Timelines: true, Stream: true,
+			OnStep: func(c *track.Conn, tl *timeline.Timeline, i int) {
 				if werr == nil {
-					werr = jw.WriteStep(tl, i, i)
+					werr = jw.WriteStep(tl, i, c.StepNumber(i))
 				}
 			}})
 		stats, err = track.Replay(r, tr, ropts)
