@@ -302,6 +302,8 @@ func (m Model) segment(w int, row index.Row, s *timeline.Step, current bool) str
 		if dropped {
 			body = max(body, w*2/3)
 		}
+		// Short of the far lifeline: it has not arrived (and never will).
+		body = min(body, w-4)
 	}
 	text := ansi.Truncate(mark+label, max(0, body-3), "…")
 	fill := body - 2 - ansi.StringWidth(text)

@@ -1,0 +1,85 @@
+package endpoint
+
+import (
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/tcpviz/tcpviz/fsm"
+	"github.com/tcpviz/tcpviz/fsm/timeline"
+	"github.com/tcpviz/tcpviz/tui/index"
+	"github.com/tcpviz/tcpviz/tui/internal/fixture"
+	"github.com/tcpviz/tcpviz/tui/styles"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+func TestMain(m *testing.M) {
+	TriggerFunc = Trigger // goldens do not follow narrate's wording
+	os.Exit(m.Run())
+}
+
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name+".golden")
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run with -update)", err)
+	}
+	if string(want) != got {
+		t.Errorf("%s differs from its golden file (run with -update):\n%s", name, got)
+	}
+}
+
+// The panel's inner sizes in the 100x30 and 160x45 layouts.
+var sizes = []struct {
+	name string
+	w, h int
+}{{"28x22", 28, 22}, {"38x36", 38, 36}}
+
+func TestPanelShowsStateTransitionVariablesAndCalls(t *testing.T) {
+	cases := []struct {
+		name  string
+		tl    *timeline.Timeline
+		side  fsm.Side
+		step  int
+		abs   bool
+		wants []string
+	}{
+		{"client-syn-ack", fixture.Echo(), fsm.Client, 6, false, []string{"[ESTABLISHED]", "(SYN-SENT)", "SYN-SENT → ESTABLISHED", "rcv SYN,ACK", "connect()"}},
+		{"server-close-wait-absolute", fixture.Echo(), fsm.Server, 17, true, []string{"[CLOSE-WAIT]", "rcv ACK,FIN", "SND.NXT 5001", "accept()"}},
+		{"session-kernel-disagrees", fixture.Session(), fsm.Client, 5, false, []string{"kernel    ESTABLISHED ≠", "predicted SYN-SENT"}},
+		{"capture-no-variables", fixture.Capture(), fsm.Server, 3, false, []string{"variables: not known", "(none yet)"}},
+	}
+	for _, c := range cases {
+		for _, sz := range sizes {
+			t.Run(c.name+"/"+sz.name, func(t *testing.T) {
+				m := New(c.side, styles.New(true, true))
+				m.SetTimeline(c.tl, index.New(c.tl))
+				m.SetSize(sz.w, sz.h)
+				m.SetStep(c.step)
+				m.SetAbsolute(c.abs)
+				got := ansi.Strip(m.View())
+				if n := strings.Count(got, "\n") + 1; n != sz.h {
+					t.Errorf("%d lines, want %d", n, sz.h)
+				}
+				for _, w := range c.wants {
+					if !strings.Contains(got, w) {
+						t.Errorf("lacks %q:\n%s", w, got)
+					}
+				}
+				golden(t, c.name+"-"+sz.name, got)
+			})
+		}
+	}
+}
