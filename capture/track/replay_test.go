@@ -2,11 +2,15 @@ package track
 
 import (
 	"errors"
+	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/tcpviz/tcpviz/capture/pcapfile"
 	"github.com/tcpviz/tcpviz/fsm"
@@ -209,5 +213,70 @@ func TestReplayTruncatedShowsWhatWasRead(t *testing.T) {
 				t.Errorf("message %q", err)
 			}
 		})
+	}
+}
+
+// TestReplayConcurrentConnections captures 100 echo connections running at
+// once (their segments interleave) and checks each is tracked separately
+// to the states its calls imply, and that the counts agree with tshark.
+func TestReplayConcurrentConnections(t *testing.T) {
+	needCapture(t)
+	const n = 100
+	s := &session{name: "concurrent", network: "tcp4", run: func(t *testing.T, ln net.Listener) error {
+		go func() {
+			for {
+				c, err := ln.Accept()
+				if err != nil {
+					return
+				}
+				go func() {
+					defer c.Close()
+					buf := make([]byte, 64)
+					k, err := c.Read(buf)
+					if err != nil {
+						return
+					}
+					c.Write([]byte(strings.ToUpper(string(buf[:k]))))
+					io.Copy(io.Discard, c) // until the client's FIN: the client closes first
+				}()
+			}
+		}()
+		var wg sync.WaitGroup
+		errs := make(chan error, n)
+		for i := 0; i < n; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				c, err := dial(ln)
+				if err != nil {
+					errs <- err
+					return
+				}
+				c.Write([]byte("hello"))
+				buf := make([]byte, 5)
+				if _, err := io.ReadFull(c, buf); err != nil {
+					errs <- err
+				}
+				c.Close()
+			}()
+		}
+		wg.Wait()
+		time.Sleep(50 * time.Millisecond)
+		close(errs)
+		return <-errs
+	}}
+	path := captureSessions(t, "any", "LINUX_SLL2", []*session{s})
+	tr, _ := replayFile(t, path)
+	if tr.Len() != n {
+		t.Fatalf("%d connections, want %d", tr.Len(), n)
+	}
+	for i := 0; i < n; i++ {
+		c := tr.Conn(i)
+		if st := c.States(); st != [2]fsm.State{fsm.TimeWait, fsm.Closed} || c.Segments() < 8 || int(c.Endpoints().Server.Port()) != s.listenPort {
+			t.Errorf("connection %d (%v): %v/%v after %d segments\n%s", i, c.Endpoints(), st[0], st[1], c.Segments(), dump(tr.Timeline(c)))
+		}
+	}
+	if want := tsharkCount(t, path); totalSegments(tr) != want {
+		t.Errorf("%d segments, tshark counts %d", totalSegments(tr), want)
 	}
 }
