@@ -520,3 +520,47 @@ func TestObserveGapsAndOldSegments(t *testing.T) {
 		},
 	}})
 }
+
+func TestObserveLinuxLoopbackCaptures(t *testing.T) {
+	// Two sessions from capture/testdata/lo.pcap (Linux, loopback, tcpdump
+	// -S), transcribed with their real sequence numbers, unscaled windows
+	// and microsecond times. On loopback Linux processes a segment right
+	// after tcpdump sees it, which is the observer's assumption.
+	base := time.Millisecond
+	us := func(n int) time.Duration { return base + time.Duration(n)*time.Microsecond }
+	runScenarios(t, []scenario{{
+		name: "echo with the server closing first (FIN,ACK piggybacked)",
+		rfc:  "RFC 9293 §3.6; lo.pcap port 37091",
+		steps: []step{
+			seg(C, SYN, 3706920207, 0, 0).window(65495).atT(us(0)).want(SS, LI),
+			seg(S, SYN|ACK, 211909919, 3706920208, 0).window(65483).atT(us(14)).want(ES, SR),
+			seg(C, ACK, 3706920208, 211909920, 0).window(64).atT(us(25)).want(ES, ES),
+			seg(S, PSH|ACK, 211909920, 3706920208, 3).window(64).atT(us(94)).want(ES, ES),
+			seg(C, ACK, 3706920208, 211909923, 0).window(64).atT(us(99)).want(ES, ES),
+			seg(S, FIN|ACK, 211909923, 3706920208, 0).window(64).atT(us(111)).want(CW, F1),
+			seg(C, FIN|ACK, 3706920208, 211909924, 0).window(64).atT(us(20532)).want(LA, TW),
+			seg(S, ACK, 211909924, 3706920209, 0).window(64).atT(us(20567)).want(CL, TW),
+		},
+		done: true,
+	}, {
+		name: "half-close: the server sends in CLOSE-WAIT",
+		rfc:  "RFC 9293 §3.6; lo.pcap port 38329",
+		steps: []step{
+			seg(C, SYN, 4157494442, 0, 0).window(65495).atT(us(0)).want(SS, LI),
+			seg(S, SYN|ACK, 1447789113, 4157494443, 0).window(65483).atT(us(13)).want(ES, SR),
+			seg(C, ACK, 4157494443, 1447789114, 0).window(64).atT(us(28)).want(ES, ES),
+			seg(C, PSH|ACK, 4157494443, 1447789114, 7).window(64).atT(us(118)).want(ES, ES),
+			seg(S, ACK, 1447789114, 4157494450, 0).window(64).atT(us(130)).want(ES, ES),
+			seg(C, FIN|ACK, 4157494450, 1447789114, 0).window(64).atT(us(141)).want(F1, CW),
+			seg(S, PSH|ACK, 1447789114, 4157494451, 24).window(64).atT(us(154)).want(F2, CW),
+			seg(C, ACK, 4157494451, 1447789138, 0).window(64).atT(us(161)).want(F2, CW),
+			seg(S, PSH|ACK, 1447789138, 4157494451, 24).window(64).atT(us(5481)).want(F2, CW),
+			seg(C, ACK, 4157494451, 1447789162, 0).window(64).atT(us(5495)).want(F2, CW),
+			seg(S, PSH|ACK, 1447789162, 4157494451, 24).window(64).atT(us(10799)).want(F2, CW),
+			seg(C, ACK, 4157494451, 1447789186, 0).window(64).atT(us(10813)).want(F2, CW),
+			seg(S, FIN|ACK, 1447789186, 4157494451, 0).window(64).atT(us(16146)).want(TW, LA),
+			seg(C, ACK, 4157494451, 1447789187, 0).window(64).atT(us(16163)).want(TW, CL),
+		},
+		done: true,
+	}})
+}
