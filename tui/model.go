@@ -406,9 +406,7 @@ func (m model) View() tea.View {
 	} else if m.status != "" && m.screen != screenStep {
 		parts = append(parts, m.statusLine())
 	}
-	content := lipgloss.NewStyle().Height(m.height - m.helpHeight()).MaxHeight(m.height - m.helpHeight()).
-		Render(strings.Join(parts, "\n"))
-	v.SetContent(content + "\n" + m.help.View(m.helpKeys()))
+	v.SetContent(fitLines(strings.Join(parts, "\n"), m.height-m.helpHeight()) + "\n" + m.help.View(m.helpKeys()))
 	return v
 }
 
@@ -427,4 +425,16 @@ func (m model) statusLine() string {
 		return ""
 	}
 	return m.st.Error.Render(ansi.Truncate(m.status, m.width, "…"))
+}
+
+// fitLines pads or cuts s to exactly h lines.
+func fitLines(s string, h int) string {
+	lines := strings.Split(s, "\n")
+	if len(lines) > h {
+		lines = lines[:h]
+	}
+	for len(lines) < h {
+		lines = append(lines, "")
+	}
+	return strings.Join(lines, "\n")
 }

@@ -38,6 +38,15 @@ type Conn struct {
 	First    time.Duration
 	Last     time.Duration
 	Flags    timeline.ConnFlags
+
+	row    table.Row // the table row, rebuilt when the connection changes
+	search string    // what the filter matches, lower case
+}
+
+// refreshRow rebuilds the cached row and filter text after a change.
+func (c *Conn) refreshRow() {
+	c.row = row(c)
+	c.search = strings.ToLower(c.row[1] + " " + c.row[2] + " " + c.row[3])
 }
 
 // Index returns the connection's ladder index, building it on first use
@@ -169,6 +178,7 @@ func (m *Model) Apply(b timeline.Batch) {
 		}
 		c.Segments, c.Bytes = d.Segments, d.BytesC2S+d.BytesS2C
 		c.First, c.Last, c.Flags = d.First, d.Last, d.Flags
+		c.refreshRow()
 	}
 	m.progress, m.stats = b.Progress, b.Stats
 	if b.Done {
@@ -203,11 +213,29 @@ func (m *Model) refresh() {
 	q := strings.ToLower(strings.TrimSpace(m.filter.Value()))
 	m.shown = m.shown[:0]
 	for _, c := range m.conns {
-		if q == "" || strings.Contains(strings.ToLower(searchText(c)), q) {
+		if q == "" || strings.Contains(c.search, q) {
 			m.shown = append(m.shown, c)
 		}
 	}
 	by := m.sort
+	// Connections arrive in ID order: the default order needs no sort.
+	sorted := by == sortID && slices.IsSortedFunc(m.shown, func(a, b *Conn) int { return cmp.Compare(a.ID, b.ID) })
+	if !sorted {
+		m.sortShown(by)
+	}
+	rows := make([]table.Row, len(m.shown))
+	cursor := 0
+	for i, c := range m.shown {
+		rows[i] = c.row
+		if c.ID == sel {
+			cursor = i
+		}
+	}
+	m.table.SetRows(rows)
+	m.table.SetCursor(cursor)
+}
+
+func (m *Model) sortShown(by sortBy) {
 	slices.SortStableFunc(m.shown, func(a, b *Conn) int {
 		switch by {
 		case sortSegments:
@@ -223,20 +251,6 @@ func (m *Model) refresh() {
 		}
 		return cmp.Compare(a.ID, b.ID)
 	})
-	rows := make([]table.Row, len(m.shown))
-	cursor := 0
-	for i, c := range m.shown {
-		rows[i] = row(c)
-		if c.ID == sel {
-			cursor = i
-		}
-	}
-	m.table.SetRows(rows)
-	m.table.SetCursor(cursor)
-}
-
-func searchText(c *Conn) string {
-	return c.TL.Conn.Client.String() + " " + c.TL.Conn.Server.String() + " " + states(c.TL)
 }
 
 func states(tl *timeline.Timeline) string {

@@ -8,7 +8,6 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
-	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/tcpviz/tcpviz/fsm"
@@ -468,18 +467,20 @@ func (m Model) View() string {
 		return ""
 	}
 	side, lad, ph, _ := m.layout()
-	panel := func(content string, w int, focused bool) string {
-		st := m.st.Panel
-		if focused {
-			st = m.st.PanelFocus
+	frame := func(f int) styles.Frame {
+		if m.focus == f {
+			return m.st.FrameFocus
 		}
-		return st.Width(w).Height(ph).Render(content)
+		return m.st.Frame
 	}
-	body := lipgloss.JoinHorizontal(lipgloss.Top,
-		panel(m.ends[0].View(), side, m.focus == focusClient),
-		panel(m.ladder.View(), lad, m.focus == focusLadder),
-		panel(m.ends[1].View(), side, m.focus == focusServer),
-	)
+	a := frame(focusClient).Box(m.ends[0].View(), side, ph)
+	b := frame(focusLadder).Box(m.ladder.View(), lad, ph)
+	c := frame(focusServer).Box(m.ends[1].View(), side, ph)
+	rows := make([]string, ph)
+	for i := range rows {
+		rows[i] = a[i] + b[i] + c[i]
+	}
+	body := strings.Join(rows, "\n")
 	rule := m.st.Dim.Render("─ narration " + strings.Repeat("─", max(0, m.width-12)))
 	status := m.st.Status.Render(ansi.Truncate(m.status, m.width, "…"))
 	return strings.Join([]string{m.Header(), body, rule, " " + strings.ReplaceAll(m.note.View(), "\n", "\n "), status}, "\n")

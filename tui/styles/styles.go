@@ -2,8 +2,10 @@ package styles
 
 import (
 	"image/color"
+	"strings"
 
 	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
 )
 
 // Styles is the view's palette, named by meaning rather than by colour.
@@ -16,8 +18,8 @@ type Styles struct {
 	Error       lipgloss.Style
 	Dim         lipgloss.Style // secondary text
 	Title       lipgloss.Style // panel titles
-	Panel       lipgloss.Style // an unfocused panel's border
-	PanelFocus  lipgloss.Style // the focused panel's border
+	Frame       Frame          // an unfocused panel's border
+	FrameFocus  Frame          // the focused panel's border
 	Narration   lipgloss.Style
 	StateIdle   lipgloss.Style // a state of the diagram the endpoint is not in
 	StateCur    lipgloss.Style // the current state
@@ -46,6 +48,37 @@ type Styles struct {
 	HelpSep     lipgloss.Style
 }
 
+// Frame is a panel's border: its characters and their style. Panels draw
+// it line by line (Box), which costs far less than a bordered lipgloss
+// style re-measuring and re-wrapping the whole panel on every frame.
+type Frame struct {
+	Border lipgloss.Border
+	Style  lipgloss.Style
+}
+
+// Box frames content, already cut to (w-2)×(h-2) cells, in a w×h border.
+// It returns the box's lines.
+func (f Frame) Box(content string, w, h int) []string {
+	b := f.Border
+	out := make([]string, 0, h)
+	out = append(out, f.Style.Render(b.TopLeft+strings.Repeat(b.Top, max(0, w-2))+b.TopRight))
+	left, right := f.Style.Render(b.Left), f.Style.Render(b.Right)
+	lines := strings.Split(content, "\n")
+	for i := 0; i < h-2; i++ {
+		var l string
+		if i < len(lines) {
+			l = lines[i]
+		}
+		if n := w - 2 - ansi.StringWidth(l); n > 0 {
+			l += strings.Repeat(" ", n)
+		} else if n < 0 {
+			l = ansi.Truncate(l, w-2, "")
+		}
+		out = append(out, left+l+right)
+	}
+	return append(out, f.Style.Render(b.BottomLeft+strings.Repeat(b.Bottom, max(0, w-2))+b.BottomRight))
+}
+
 // New builds the styles for a dark or light background; mono drops every
 // colour (NO_COLOR) and keeps only attributes that monochrome terminals show.
 func New(isDark, mono bool) Styles {
@@ -70,8 +103,8 @@ func New(isDark, mono bool) Styles {
 		Error:       base.Foreground(bad).Bold(true),
 		Dim:         base.Foreground(dim),
 		Title:       base.Foreground(accent).Bold(true),
-		Panel:       base.Border(lipgloss.RoundedBorder()).BorderForeground(dim),
-		PanelFocus:  base.Border(lipgloss.RoundedBorder()).BorderForeground(accent),
+		Frame:       Frame{lipgloss.RoundedBorder(), base.Foreground(dim)},
+		FrameFocus:  Frame{lipgloss.RoundedBorder(), base.Foreground(accent)},
 		Narration:   base.Foreground(fg),
 		StateIdle:   base.Foreground(dim),
 		StateCur:    base.Foreground(cur).Background(curBg).Bold(true),
@@ -111,8 +144,8 @@ func monochrome() Styles {
 		Error:       b.Bold(true),
 		Dim:         b.Faint(true),
 		Title:       b.Bold(true),
-		Panel:       b.Border(lipgloss.NormalBorder()),
-		PanelFocus:  b.Border(lipgloss.ThickBorder()),
+		Frame:       Frame{lipgloss.NormalBorder(), b},
+		FrameFocus:  Frame{lipgloss.ThickBorder(), b},
 		Narration:   b,
 		StateIdle:   b,
 		StateCur:    b.Reverse(true).Bold(true),
