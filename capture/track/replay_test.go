@@ -129,6 +129,15 @@ func TestReplayRealCaptures(t *testing.T) {
 					t.Fatalf("editcap: %v %s", err, out)
 				}
 				files = append(files, ng)
+				if v.iface == "lo" {
+					// The same packets as raw IP (LINKTYPE_RAW): the
+					// 14-byte Ethernet header chopped off.
+					raw := strings.TrimSuffix(path, ".pcap") + "-rawip.pcap"
+					if out, err := exec.Command("editcap", "-C", "14", "-T", "rawip", path, raw).CombinedOutput(); err != nil {
+						t.Fatalf("editcap: %v %s", err, out)
+					}
+					files = append(files, raw)
+				}
 			}
 			for _, f := range files {
 				tr, stats := replayFile(t, f)
@@ -144,6 +153,9 @@ func TestReplayRealCaptures(t *testing.T) {
 					if strings.HasSuffix(f, ".pcapng") {
 						name = strings.TrimSuffix(name, ".pcap") + ".pcapng"
 					}
+					if strings.HasSuffix(f, "-rawip.pcap") {
+						name = strings.TrimSuffix(name, ".pcap") + "-rawip.pcap"
+					}
 					data, _ := os.ReadFile(f)
 					if err := os.WriteFile(filepath.Join("..", "testdata", name), data, 0o644); err != nil {
 						t.Fatal(err)
@@ -157,7 +169,7 @@ func TestReplayRealCaptures(t *testing.T) {
 // TestReplayFixtures replays the committed captures (made by
 // TestReplayRealCaptures with TCPVIZ_UPDATE_FIXTURES=1): no root needed.
 func TestReplayFixtures(t *testing.T) {
-	for _, name := range []string{"lo.pcap", "lo.pcapng", "any-sll2.pcap", "any-sll.pcap", "any-sll2.pcapng"} {
+	for _, name := range []string{"lo.pcap", "lo.pcapng", "lo-rawip.pcap", "any-sll2.pcap", "any-sll.pcap", "any-sll2.pcapng", "any-sll.pcapng"} {
 		t.Run(name, func(t *testing.T) {
 			path := filepath.Join("..", "testdata", name)
 			if _, err := os.Stat(path); err != nil {
