@@ -77,3 +77,38 @@ func TestDropOnTheSimulatorShowsTheRetransmission(t *testing.T) {
 	}
 	t.Errorf("no retransmitted SYN within 5 steps of the drop:\n%s", text(m))
 }
+
+// TestDropAsksWhichSegmentWhenSeveralAreInFlight finds a step of the real
+// echo scenario with two segments in flight, presses d, picks the second.
+func TestDropAsksWhichSegmentWhenSeveralAreInFlight(t *testing.T) {
+	p, err := sim.Load("echo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := -1
+	for i := range p.Timeline().Len() {
+		if len(p.InFlight(i)) >= 2 {
+			at = i
+			break
+		}
+	}
+	if at < 0 {
+		t.Skip("the echo scenario never has two segments in flight")
+	}
+	second := p.InFlight(at)[1]
+	m := sized(newSimModel(realSimOptions(), true), 160, 45)
+	m.step.GoTo(at)
+	m = keys(m, "d")
+	if !m.step.Choosing() || !strings.Contains(text(m), "2) ") {
+		t.Fatalf("d with two segments in flight should ask which:\n%s", text(m))
+	}
+	m = keys(m, "2")
+	want := "dropped " + second.Dir.String() + " " + second.Seg.Flags.String()
+	if !strings.Contains(m.step.Status(), want) {
+		t.Errorf("choosing 2 should drop %s; status %q", want, m.step.Status())
+	}
+	m = keys(m, "d", "esc")
+	if m.step.Choosing() || m.screen != screenStep {
+		t.Error("esc should cancel the choice and stay in the view")
+	}
+}
