@@ -428,6 +428,10 @@ func (s *Session) record(c call) {
 		}
 	}
 	s.attachKernel(cn, unmatched)
+	if c.simCall != nil && c.err == nil && (c.simCall.Op == sim.OpSend || c.simCall.Op == sim.OpEcho) {
+		last := &cn.tl.Steps[len(cn.tl.Steps)-1]
+		last.Detail = joinDetail(last.Detail, infoText(cn.info))
+	}
 }
 
 // holders says which sockets hold the server's port, and for how long.

@@ -278,3 +278,21 @@ func kernelOwnChange(side fsm.Side, from, to fsm.State) string {
 	}
 	return fmt.Sprintf("The kernel moved the %s from %s to %s on its own.", side, from, to)
 }
+
+// infoText is the tcp_info figures of both sockets, for the steps where
+// they say something (after data moved).
+func infoText(info [2]kernel.Info) string {
+	var parts []string
+	for _, side := range []fsm.Side{fsm.Client, fsm.Server} {
+		in := info[side]
+		if in.Cwnd == 0 {
+			continue
+		}
+		parts = append(parts, fmt.Sprintf("%s srtt %v, cwnd %d, %d retransmitted", side,
+			in.RTT.Round(time.Microsecond), in.Cwnd, in.TotalRetrans))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "Kernel tcp_info: " + strings.Join(parts, "; ") + "."
+}
