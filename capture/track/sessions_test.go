@@ -230,9 +230,45 @@ func captureSessions(t *testing.T, iface, linkType string, ss []*session) string
 		args = append(args, "-y", linkType)
 	}
 	args = append(args, "tcp and (port "+strings.Join(ports, " or port ")+")")
+	stop := startTcpdump(t, append([]string{"tcpdump"}, args...))
+	for i, s := range ss {
+		if s.refused {
+			_, err := net.DialTimeout("tcp4", fmt.Sprintf("127.0.0.1:%d", s.refusedPort), 2*time.Second)
+			if err == nil {
+				t.Fatalf("%s: connect to a closed port succeeded", s.name)
+			}
+			continue
+		}
+		if err := s.run(t, listeners[i]); err != nil {
+			t.Fatalf("session %s: %v", s.name, err)
+		}
+	}
+	stop()
+	return out
+}
+
+// tsharkCount returns tshark's count of TCP packets in a file, or skips.
+func tsharkCount(t *testing.T, path string) int {
+	t.Helper()
+	if _, err := exec.LookPath("tshark"); err != nil {
+		t.Skip("tshark is not installed (apt-get install tshark): cannot cross-check counts")
+	}
+	out, err := exec.Command("tshark", "-r", path, "-Y", "tcp").Output()
+	if err != nil {
+		t.Fatalf("tshark -r %s: %v", path, err)
+	}
+	return strings.Count(string(out), "\n")
+}
+
+// startTcpdump starts a capture (argv: tcpdump and its arguments, or a
+// command that runs it, e.g. ip netns exec), waits until it is listening,
+// and returns the function that stops it once the last segments are in.
+// A capture the kernel dropped packets from skips the test.
+func startTcpdump(t *testing.T, argv []string) (stop func()) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "tcpdump", args...)
+	t.Cleanup(cancel) // kills tcpdump if the test ends before stop
+	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	stderr, _ := cmd.StderrPipe()
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("tcpdump: %v", err)
@@ -255,41 +291,19 @@ func captureSessions(t *testing.T, iface, linkType string, ss []*session) string
 	if _, ok := <-listening; !ok {
 		wg.Wait()
 		cmd.Wait()
+		cancel()
 		t.Fatalf("tcpdump did not start: %s", tail.String())
 	}
-	for i, s := range ss {
-		if s.refused {
-			_, err := net.DialTimeout("tcp4", fmt.Sprintf("127.0.0.1:%d", s.refusedPort), 2*time.Second)
-			if err == nil {
-				t.Fatalf("%s: connect to a closed port succeeded", s.name)
-			}
-			continue
+	return func() {
+		defer cancel()
+		time.Sleep(100 * time.Millisecond) // let the last segments reach the capture
+		_ = cmd.Process.Signal(os.Interrupt)
+		wg.Wait()
+		if err := cmd.Wait(); err != nil && ctx.Err() != nil {
+			t.Fatalf("tcpdump: %v", err)
 		}
-		if err := s.run(t, listeners[i]); err != nil {
-			t.Fatalf("session %s: %v", s.name, err)
+		if m := regexp.MustCompile(`(\d+) packets dropped by kernel`).FindStringSubmatch(tail.String()); m != nil && m[1] != "0" {
+			t.Skipf("tcpdump reports %s packets dropped by the kernel: the capture is incomplete, so its states cannot be checked", m[1])
 		}
 	}
-	time.Sleep(100 * time.Millisecond) // let the last segments reach the capture
-	_ = cmd.Process.Signal(os.Interrupt)
-	wg.Wait()
-	if err := cmd.Wait(); err != nil && ctx.Err() != nil {
-		t.Fatalf("tcpdump: %v", err)
-	}
-	if m := regexp.MustCompile(`(\d+) packets dropped by kernel`).FindStringSubmatch(tail.String()); m != nil && m[1] != "0" {
-		t.Skipf("tcpdump reports %s packets dropped by the kernel: the capture is incomplete, so its states cannot be checked", m[1])
-	}
-	return out
-}
-
-// tsharkCount returns tshark's count of TCP packets in a file, or skips.
-func tsharkCount(t *testing.T, path string) int {
-	t.Helper()
-	if _, err := exec.LookPath("tshark"); err != nil {
-		t.Skip("tshark is not installed (apt-get install tshark): cannot cross-check counts")
-	}
-	out, err := exec.Command("tshark", "-r", path, "-Y", "tcp").Output()
-	if err != nil {
-		t.Fatalf("tshark -r %s: %v", path, err)
-	}
-	return strings.Count(string(out), "\n")
 }
