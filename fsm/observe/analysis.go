@@ -70,14 +70,17 @@ func (o *Observer) analyze(t time.Duration, dir fsm.Dir, seg *fsm.Segment) timel
 	switch {
 	case x.nxt.LessThan(seg.Seq):
 		a |= timeline.LostSegment
-		if !x.has(bitGap) {
-			// One gap is remembered, the lowest: where the receiver's
-			// in-order data (its RCV.NXT) stops. Space filled in a later
-			// gap counts as retransmitted; the receiver's ACKs say where
-			// that gap starts once the lowest is filled (ackFillsGap).
+		switch {
+		case !x.has(bitGap):
+			// The lowest gap is remembered whole: where the receiver's
+			// in-order data (its RCV.NXT) stops.
 			x.gapLo, x.gapHi = x.nxt, seg.Seq
 			x.bits |= bitGap
-		} else {
+		case !x.has(bitMoreGaps):
+			// Of the gaps above it only where the next one starts: where
+			// RCV.NXT stops once the lowest is filled. Space filled in
+			// them counts as retransmitted.
+			x.gap2 = x.nxt
 			x.bits |= bitMoreGaps
 		}
 	case sl > 0 && seg.Seq.LessThan(x.nxt):
@@ -124,8 +127,19 @@ func (s *side) fillGap(seq, end fsm.Seq) {
 		s.gapHi = seq
 	}
 	if s.gapLo == s.gapHi {
-		s.bits &^= bitGap
+		s.nextGap()
 	}
+}
+
+// nextGap forgets the lowest gap, which was filled: the next one, if any,
+// becomes the lowest, with an end not known (at most the FIN, if seen).
+func (s *side) nextGap() {
+	if !s.has(bitMoreGaps) {
+		s.bits &^= bitGap
+		return
+	}
+	s.gapLo, s.gapHi = s.gap2, s.seenEnd()
+	s.bits = s.bits&^bitMoreGaps | bitGap
 }
 
 // record remembers seg as its sender's last segment and the connection's
@@ -142,9 +156,6 @@ func (o *Observer) record(t time.Duration, dir fsm.Dir, seg *fsm.Segment) {
 	x.bits |= bitWin
 	if seg.Flags.Has(fsm.ACK) {
 		x.lastAck = seg.Ack
-		if !x.has(bitAck) || x.highAck.LessThan(seg.Ack) {
-			x.highAck = seg.Ack
-		}
 		x.bits |= bitAck
 	}
 }

@@ -44,13 +44,16 @@ type shuttle struct {
 	// before the capture point since the observer last agreed with it: a
 	// FIN lost there hides FIN-WAIT-1 until the FIN is resent.
 	lostFlags [2]fsm.Flags
-	// finLost marks a side whose FIN or RST was lost before the capture
-	// point. A RST is never resent: what it did is invisible. A FIN is, but
+	// ctlLost marks a side whose SYN, FIN or RST was lost before the
+	// capture point. A RST is never resent: what it did is invisible. A
+	// lost bare SYN of a simultaneous open makes the SYN,ACK that follows
+	// look like a passive open (a RST then returns it to LISTEN, not
+	// CLOSED). A FIN is resent, but
 	// when data or ACKs from the side followed the lost one, the resent FIN
 	// carries a newer ACK field, and CLOSING cannot be told from LAST-ACK.
 	// Such a side is checked at the end only, where the observer must be
 	// right or say in Uncertain that it cannot know.
-	finLost [2]bool
+	ctlLost [2]bool
 	anyLost bool // a segment was lost before the capture point
 	// endOnly compares only when the wire is quiet (endCheck): with many
 	// random losses before the capture point, the single gap the observer
@@ -81,7 +84,7 @@ func (s *shuttle) emit(from fsm.Side, r fsm.Result) {
 		if s.dropBefore[s.sent] {
 			s.anyLost = true
 			s.lostFlags[from] |= sg.Flags
-			s.finLost[from] = s.finLost[from] || sg.Flags&(fsm.FIN|fsm.RST) != 0
+			s.ctlLost[from] = s.ctlLost[from] || sg.Flags&(fsm.SYN|fsm.FIN|fsm.RST) != 0
 			s.trace = append(s.trace, fmt.Sprintf("%s lost before capture: %s", from, sg))
 			continue
 		}
@@ -268,7 +271,7 @@ func closing(st fsm.State) bool { return st >= fsm.FinWait1 && st != fsm.CloseWa
 
 func (s *shuttle) compare() {
 	s.t.Helper()
-	if len(s.dropAfter) > 0 || s.finLost[0] || s.finLost[1] || s.endOnly {
+	if len(s.dropAfter) > 0 || s.ctlLost[0] || s.ctlLost[1] || s.endOnly {
 		return // see endCheck
 	}
 	obs := s.obs.States()
@@ -628,7 +631,7 @@ func TestObserverAgreesWithEndpointsRandom(t *testing.T) {
 
 // endCheck: with nothing in flight the observer must agree with the
 // endpoints, or, where data or ACKs were lost before the capture point, say
-// in Uncertain that it cannot know. A lost FIN or RST exempts the seed.
+// in Uncertain that it cannot know. A lost SYN, FIN or RST exempts the seed.
 func (s *shuttle) endCheck(seed int, when string) {
 	s.t.Helper()
 	if !s.obs.seen {
@@ -640,8 +643,8 @@ func (s *shuttle) endCheck(seed int, when string) {
 		if obs[i] == truth[i] {
 			continue
 		}
-		if s.finLost[0] || s.finLost[1] {
-			// A FIN or RST lost before the capture point can leave no
+		if s.ctlLost[0] || s.ctlLost[1] {
+			// A SYN, FIN or RST lost before the capture point can leave no
 			// trace at all: a resent FIN that acknowledges the peer's FIN
 			// looks like LAST-ACK, though it was first sent in FIN-WAIT-1.
 			continue

@@ -28,7 +28,7 @@ const dupWindow = 3 * time.Millisecond
 const (
 	bitISN         uint16 = 1 << iota // isn is known
 	bitNxt                            // nxt is known (a non-RST segment was seen)
-	bitAck                            // lastAck/highAck are known (an ACK was seen)
+	bitAck                            // lastAck is known (an ACK was seen)
 	bitWin                            // win is known
 	bitFin                            // a FIN was seen; finSeq is its sequence number
 	bitGap                            // [gapLo, gapHi) was skipped and not yet seen
@@ -50,8 +50,8 @@ type side struct {
 	deadline time.Duration // TIME-WAIT: when 2·MSL has passed
 	isn      fsm.Seq       // its initial sequence number
 	nxt      fsm.Seq       // the end of the highest sequence space it sent (SND.NXT as seen)
-	highAck  fsm.Seq       // the highest acknowledgment it sent (the peer's SND.UNA)
-	lastAck  fsm.Seq       // the acknowledgment of its last segment (DupAck)
+	lastAck  fsm.Seq       // the acknowledgment of its last segment (the peer's SND.UNA; DupAck)
+	gap2     fsm.Seq       // with bitMoreGaps: where the next gap above [gapLo, gapHi) starts
 	finSeq   fsm.Seq       // the sequence number of its FIN
 	gapLo    fsm.Seq       // the sequence space it skipped and was not seen: [gapLo, gapHi)
 	gapHi    fsm.Seq
@@ -222,7 +222,7 @@ func (o *Observer) TCB() [2]fsm.TCB {
 			t.SndNxt, t.SndUna = me.isn.Add(1), me.isn
 		}
 		if peer.has(bitAck) {
-			t.SndUna = peer.highAck
+			t.SndUna = peer.lastAck
 		}
 		if peer.has(bitWin) {
 			t.SndWnd = peer.win

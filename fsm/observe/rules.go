@@ -53,7 +53,7 @@ func (o *Observer) Observe(t time.Duration, dir fsm.Dir, seg *fsm.Segment) Updat
 		o.onRst(t, x, seg, &u)
 	} else {
 		o.onSegment(t, x, seg, old, &u)
-		if gap && o.s[x].bits&(bitGap|bitMoreGaps) == 0 {
+		if gap && !o.s[x].has(bitGap) {
 			// seg filled the gap: the peer now has everything up to x's
 			// held FIN, if any.
 			o.releaseFin(t, x.Peer(), &u)
@@ -123,13 +123,12 @@ func (o *Observer) onSegment(t time.Duration, x fsm.Side, seg *fsm.Segment, old 
 
 // ackFillsGap reads x's ACK as what it is: x's RCV.NXT, the end of the
 // peer's data x holds in order. Where the capture saw a gap in the peer's
-// sequence space, an ACK past it proves x received it (the capture missed
-// it, not x); an ACK short of the peer's end, after a gap above the one
-// remembered, says where the next gap starts. When x holds everything, it
-// processes the peer's held FIN.
+// sequence space, an ACK into or past it proves x received that much (the
+// capture missed it, not x). When x holds everything, it processes the
+// peer's held FIN.
 func (o *Observer) ackFillsGap(t time.Duration, x fsm.Side, seg *fsm.Segment, u *Update) {
 	P := &o.s[x.Peer()]
-	if P.bits&(bitGap|bitMoreGaps) == 0 || !P.has(bitNxt) {
+	if !P.has(bitGap) || !P.has(bitNxt) {
 		return
 	}
 	ack := seg.Ack
@@ -137,22 +136,22 @@ func (o *Observer) ackFillsGap(t time.Duration, x fsm.Side, seg *fsm.Segment, u 
 	case !ack.LessThan(P.nxt):
 		P.bits &^= bitGap | bitMoreGaps
 		o.releaseFin(t, x, u)
-	case !P.has(bitGap):
-		// The lowest gap was filled, another lay above it: it starts here.
-		// Its end is unknown (at most the peer's FIN, which was seen);
-		// x's next ACK will tell.
-		P.gapLo, P.gapHi = ack, P.seenEnd()
-		P.bits = P.bits&^bitMoreGaps | bitGap
 	case !P.gapLo.LessThan(ack):
 	case ack.LessThan(P.gapHi):
 		P.gapLo = ack // part of the gap reached x uncaptured
-	case P.has(bitMoreGaps):
-		P.gapLo, P.gapHi = ack, P.seenEnd()
-		P.bits &^= bitMoreGaps
 	default:
-		// Past the only gap: everything seen since is in order at x.
-		P.bits &^= bitGap
-		o.releaseFin(t, x, u)
+		P.nextGap()
+		switch {
+		case !P.has(bitGap):
+			// Past the only gap: everything seen since is in order at x.
+			o.releaseFin(t, x, u)
+		case P.gapLo.LessThan(ack) && ack.LessThan(P.gapHi):
+			P.gapLo = ack
+		case P.gapLo.LessThan(ack):
+			// Past that one too, up to the FIN.
+			P.bits &^= bitGap | bitMoreGaps
+			o.releaseFin(t, x, u)
+		}
 	}
 }
 
