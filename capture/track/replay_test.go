@@ -1,6 +1,7 @@
 package track
 
 import (
+	"encoding/binary"
 	"errors"
 	"io"
 	"net"
@@ -290,5 +291,98 @@ func TestReplayConcurrentConnections(t *testing.T) {
 	}
 	if want := tsharkCount(t, path); totalSegments(tr) != want {
 		t.Errorf("%d segments, tshark counts %d", totalSegments(tr), want)
+	}
+}
+
+// TestReplayBatches reads a capture through the batch channel as the view
+// does, on another goroutine, appending each delta to its own copies: the
+// result is every step exactly once, progress only grows, the last batch
+// says Done, and the channel is closed. (Run with -race.)
+func TestReplayBatches(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("..", "testdata", "any-sll2.pcap"))
+	if err != nil {
+		t.Skip("fixture missing")
+	}
+	// Many copies of the capture, shifted in time, so there are many batches.
+	path := filepath.Join(t.TempDir(), "big.pcap")
+	writeRepeated(t, path, data, 200)
+	r, err := pcapfile.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	tr := New(Options{Source: path, Timelines: true, Preview: 8})
+	ch := make(chan timeline.Batch, 1)
+	type view struct {
+		steps []timeline.Step
+		segs  int
+	}
+	got := map[int]*view{}
+	var batches int
+	var last timeline.Batch
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		prev := -1.0
+		for b := range ch {
+			batches++
+			if b.Progress < prev {
+				t.Errorf("progress went back: %v after %v", b.Progress, prev)
+			}
+			prev = b.Progress
+			for _, d := range b.Conns {
+				v := got[d.ID]
+				if v == nil {
+					v = &view{}
+					got[d.ID] = v
+				}
+				v.steps = append(v.steps, d.Steps...)
+				v.segs = d.Segments
+			}
+			last = b
+			time.Sleep(time.Millisecond) // a slow view
+		}
+	}()
+	if _, err := Replay(r, tr, ReplayOptions{Batches: ch, Interval: time.Millisecond}); err != nil {
+		t.Fatal(err)
+	}
+	<-done
+	if !last.Done || last.Progress != 1 || last.Stats.Packets != 50*200 {
+		t.Errorf("last batch %+v", last)
+	}
+	if batches < 2 || len(got) != tr.Len() {
+		t.Errorf("%d batches, %d connections seen of %d", batches, len(got), tr.Len())
+	}
+	for id, v := range got {
+		c := tr.Conn(id)
+		want := tr.Timeline(c).Steps
+		if len(v.steps) != len(want) || v.segs != c.Segments() {
+			t.Fatalf("connection %d: %d steps in batches, %d tracked", id, len(v.steps), len(want))
+		}
+		for i := range want {
+			if v.steps[i].T != want[i].T || v.steps[i].Seg.Seq != want[i].Seg.Seq || v.steps[i].States != want[i].States {
+				t.Fatalf("connection %d step %d differs", id, i)
+			}
+		}
+	}
+}
+
+// writeRepeated writes a pcap holding the records of data n times, each
+// copy an hour after the previous (so the copies' connections do not mix).
+func writeRepeated(t *testing.T, path string, data []byte, n int) {
+	t.Helper()
+	out := append([]byte(nil), data[:24]...)
+	for k := 0; k < n; k++ {
+		for off := 24; off+16 <= len(data); {
+			caplen := int(binary.LittleEndian.Uint32(data[off+8:]))
+			rec := append([]byte(nil), data[off:off+16+caplen]...)
+			sec := binary.LittleEndian.Uint32(rec[0:]) + uint32(k)*3600
+			binary.LittleEndian.PutUint32(rec[0:], sec)
+			out = append(out, rec...)
+			off += 16 + caplen
+		}
+	}
+	if err := os.WriteFile(path, out, 0o644); err != nil {
+		t.Fatal(err)
 	}
 }
