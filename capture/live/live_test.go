@@ -37,7 +37,7 @@ func needCapture(t testing.TB) {
 
 // frame builds an Ethernet frame holding an IPv4 or IPv6 TCP segment
 // between the two ports.
-func frame(t *testing.T, v6 bool, sport, dport uint16, frag bool) []byte {
+func frame(t testing.TB, v6 bool, sport, dport uint16, frag bool) []byte {
 	t.Helper()
 	eth := &layers.Ethernet{SrcMAC: net.HardwareAddr{0, 0, 0, 0, 0, 1}, DstMAC: net.HardwareAddr{0, 0, 0, 0, 0, 2}}
 	tcp := &layers.TCP{SrcPort: layers.TCPPort(sport), DstPort: layers.TCPPort(dport), SYN: true, Window: 100}
