@@ -189,18 +189,13 @@ func writeText(w io.Writer, tr *track.Tracker, lang narrate.Lang) error {
 		if err := tw.WriteTimeline(tr.Timeline(c)); err != nil {
 			return err
 		}
-		var marks []string
-		if c.MidStream() {
-			marks = append(marks, "joined mid-stream")
-		}
-		u := c.Uncertain()
-		for s, why := range u {
-			if why != "" {
-				marks = append(marks, fsm.Side(s).String()+": "+why)
+		// What the capture leaves unknown (a mid-stream start, a side
+		// whose state after the last segment cannot be known).
+		for s, why := range c.Uncertain() {
+			if why == "" {
+				continue
 			}
-		}
-		for _, m := range marks {
-			if _, err := fmt.Fprintln(w, "  ! "+m); err != nil {
+			if _, err := fmt.Fprintln(w, "  ! "+fsm.Side(s).String()+": "+why); err != nil {
 				return err
 			}
 		}
