@@ -3,6 +3,7 @@ package echo
 import (
 	"errors"
 	"net"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -303,4 +304,29 @@ func TestKernelOwnChangeBecomesATimerStep(t *testing.T) {
 	}
 	dump(t, s)
 	t.Fatal("no timer step after the kernel changed the state")
+}
+
+// TestTimeWaitExpiryAgrees waits out Linux's TIME-WAIT (60 s): the kernel's
+// socket goes, the observer's and the simulator's 2·MSL timers fire, and the
+// timer step has all three CLOSED. Runs with TCPVIZ_SOAK=1.
+func TestTimeWaitExpiryAgrees(t *testing.T) {
+	if os.Getenv("TCPVIZ_SOAK") != "1" {
+		t.Skip("skipped: set TCPVIZ_SOAK=1 to wait out TIME-WAIT (61 s)")
+	}
+	s := runOrder(t, canCapture(), orders[0].calls)
+	deadline := time.Now().Add(65 * time.Second)
+	for time.Now().Before(deadline) {
+		tl := s.Timelines()[0]
+		last := tl.Steps[len(tl.Steps)-1]
+		if last.Event == timeline.Timer {
+			dump(t, s)
+			if !last.Agree() || last.Kernel != [2]fsm.State{CL, CL} {
+				t.Errorf("TIME-WAIT expiry: observed %v kernel %v predicted %v: %s", last.States, last.Kernel, last.Predicted, last.Detail)
+			}
+			return
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	dump(t, s)
+	t.Fatal("no timer step when TIME-WAIT ended")
 }
