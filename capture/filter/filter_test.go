@@ -140,12 +140,26 @@ func TestBPFAgreesWithMatch(t *testing.T) {
 }
 
 func readFrames(t *testing.T, path string) (frames [][]byte, lt decode.LinkType, ports []uint16) {
-	r, err := pcapfile.Open(path)
+	t.Helper()
+	frames, lt, ports, err := loadFrames(path)
 	if err != nil {
 		t.Skipf("fixture: %v", err)
 	}
+	return frames, lt, ports
+}
+
+// loadFrames reads every frame of a capture, and the server ports of the
+// SYNs in it.
+func loadFrames(path string) (frames [][]byte, lt decode.LinkType, ports []uint16, err error) {
+	r, err := pcapfile.Open(path)
+	if err != nil {
+		return nil, 0, nil, err
+	}
 	defer r.Close()
-	d, _ := decode.New(r.LinkType())
+	d, err := decode.New(r.LinkType())
+	if err != nil {
+		return nil, 0, nil, err
+	}
 	seen := map[uint16]bool{}
 	for {
 		data, _, err := r.Next()
@@ -153,7 +167,7 @@ func readFrames(t *testing.T, path string) (frames [][]byte, lt decode.LinkType,
 			break
 		}
 		if err != nil {
-			t.Fatal(err)
+			return nil, 0, nil, err
 		}
 		frames = append(frames, append([]byte(nil), data...))
 		var p decode.Packet
@@ -162,7 +176,7 @@ func readFrames(t *testing.T, path string) (frames [][]byte, lt decode.LinkType,
 			ports = append(ports, p.Dst.Port())
 		}
 	}
-	return frames, r.LinkType(), ports
+	return frames, r.LinkType(), ports, nil
 }
 
 func TestCompileUnsupportedLink(t *testing.T) {
