@@ -45,6 +45,8 @@ const (
 	// Repeats.
 	ObsRetransmitted // the side sent its SYN, SYN,ACK or FIN again after the state had moved on: no state goes back
 
+	ObsSynDelivered // a SYN reached a server known to LISTEN: LISTEN → SYN-RECEIVED (Config.Listening)
+
 	observerReasonsEnd
 )
 

@@ -115,6 +115,9 @@ func (s *Session) observeSegs(segs []captured, cur *conn, arrivals []timeline.St
 		}
 		t := s.rel(cs.at)
 		s.expire(c, t)
+		// The session made the listener, so it knows whether a SYN reaches
+		// a LISTEN socket; a plain capture would have to wait for the answer.
+		c.obs.SetListening(s.lfd >= 0)
 		upd := c.obs.Observe(t, dir, &cs.seg)
 		c.states = upd.States
 		st := timeline.Step{T: t, Event: timeline.Observe, Dir: dir, Seg: cs.seg, Analysis: upd.Analysis,

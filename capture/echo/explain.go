@@ -71,9 +71,6 @@ func cause(c *conn, side fsm.Side, k, o, p fsm.State, captured bool) string {
 func segDisagreement(st *timeline.Step, c *conn) string {
 	o, p := st.States, st.Predicted
 	if st.Seg.Flags&flagsCompared == fsm.SYN && st.Dir == fsm.C2S && o[fsm.Server] == fsm.Listen {
-		if p[fsm.Server] == fsm.SynReceived {
-			return "The packets cannot yet show that the server got the SYN (the simulator has it SYN-RECEIVED): a passive observer infers SYN-RECEIVED only from the server's SYN,ACK. The kernel ran the whole handshake inside connect(), so it cannot be asked in between."
-		}
 		if p[fsm.Server] == fsm.Closed {
 			return "A passive observer assumes the server LISTENs until it answers; the simulator knows nothing listens, so the SYN will be refused."
 		}

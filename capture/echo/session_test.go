@@ -166,14 +166,6 @@ func TestCloseOrdersCapturedObservedPredictedAgree(t *testing.T) {
 					if st.Event == timeline.Observe {
 						segs++
 					}
-					// The one known, explained difference: the observer
-					// infers SYN-RECEIVED only from the SYN,ACK.
-					knownSyn := st.Event == timeline.Observe && st.Seg.Flags == fsm.SYN &&
-						st.States == [2]fsm.State{fsm.SynSent, LI} && st.Predicted == [2]fsm.State{fsm.SynSent, fsm.SynReceived} &&
-						strings.Contains(st.Detail, "SYN,ACK")
-					if knownSyn {
-						continue
-					}
 					if st.States != st.Predicted || (st.HasKernel && !st.Agree()) {
 						t.Errorf("step %d (%s %s %s): observed %v, predicted %v, kernel %v: %s", i, st.Event, st.Call, st.Seg.Flags, st.States, st.Predicted, st.Kernel, st.Detail)
 					}

@@ -15,6 +15,10 @@ func init() {
 			en: "The {side} sends a SYN (seq={rseq}): it has opened actively and is in SYN-SENT; the {peer} is assumed to be LISTENing until it answers.",
 			zh: "{sidezh}发送 SYN（seq={rseq}），主动打开连接，进入 SYN-SENT；在{peerzh}回应之前，假定它处于 LISTEN（三次握手第一步）。",
 		},
+		fsm.ObsSynDelivered: {
+			en: "The {side} is known to be LISTENing, so the {peer}'s SYN reaches a listening socket: the {side} records the {peer}'s initial sequence number and is in SYN-RECEIVED (§3.10.7.2).",
+			zh: "已知{sidezh}处于 LISTEN，因此{peerzh}的 SYN 到达了监听套接字：{sidezh}记下对方的初始序列号，进入 SYN-RECEIVED（§3.10.7.2）。",
+		},
 		fsm.ObsSynAckSent: {
 			en: "The {side} answers with SYN,ACK (ack={rack}), which proves it received the {peer}'s SYN while LISTENing: it is in SYN-RECEIVED.",
 			zh: "{sidezh}回复 SYN,ACK（ack={rack}），说明它在 LISTEN 状态收到了{peerzh}的 SYN：现在处于 SYN-RECEIVED（三次握手第二步）。",

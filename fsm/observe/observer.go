@@ -12,6 +12,14 @@ type Config struct {
 	// TimeWait is 2·MSL: after it a TIME-WAIT side is inferred CLOSED
 	// (Linux: 60 s, TCP_TIMEWAIT_LEN).
 	TimeWait time.Duration
+
+	// Listening says the server is known to be LISTENing (the echo session
+	// called listen() itself). A SYN seen is then a SYN delivered to a
+	// LISTEN socket, and the server is SYN-RECEIVED at once (RFC 9293
+	// §3.10.7.2), as the endpoint machine and the simulator have it.
+	// Without it a capture cannot tell a listener from a closed port until
+	// the answer (SYN,ACK or RST) is seen, so the server stays LISTEN until then.
+	Listening bool
 }
 
 // DefaultConfig returns Linux's parameters.
@@ -81,7 +89,13 @@ type Observer struct {
 	lastDir  fsm.Dir
 	seen     bool // a segment was observed
 	mid      bool // joined mid-stream
+	listens  bool // Config.Listening
 }
+
+// SetListening tells the observer whether the server is now known to be
+// LISTENing (see Config.Listening), for a source that opens and closes the
+// listener itself while the connection's segments are being observed.
+func (o *Observer) SetListening(known bool) { o.listens = known }
 
 // Update is what one segment or one timer told the observer.
 type Update struct {
@@ -106,7 +120,7 @@ func New(cfg Config, midStream bool) Observer {
 	if tw <= 0 {
 		tw = DefaultConfig().TimeWait
 	}
-	o := Observer{timeWait: tw, mid: midStream}
+	o := Observer{timeWait: tw, mid: midStream, listens: cfg.Listening}
 	if midStream {
 		o.s[fsm.Client].state = fsm.Established
 		o.s[fsm.Server].state = fsm.Established

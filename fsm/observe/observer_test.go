@@ -564,3 +564,21 @@ func TestObserveLinuxLoopbackCaptures(t *testing.T) {
 		done: true,
 	}})
 }
+
+func TestObserveKnownListener(t *testing.T) {
+	// RFC 9293 §3.10.7.2: a SYN arriving in LISTEN moves the listener to
+	// SYN-RECEIVED. When the source knows the server listens (the echo
+	// session called listen()), the observer applies it as the SYN is seen.
+	cfg := DefaultConfig()
+	cfg.Listening = true
+	o := New(cfg, false)
+	run(t, &o, []step{
+		seg(C, SYN, 1000, 0, 0).want(SS, SR).because(fsm.ObsSynSent, fsm.ObsSynDelivered),
+		seg(S, SYN|ACK, 5000, 1001, 0).want(ES, SR).because(fsm.ObsSynAckReceived, fsm.ObsSynAckSent),
+		seg(C, ACK, 1001, 5001, 0).want(ES, ES),
+		seg(S, SYN|ACK, 5000, 1001, 0).want(ES, ES).because(0, fsm.ObsRetransmitted).flag(timeline.Retransmission),
+	})
+	if isn, known := o.ISN(); isn != [2]fsm.Seq{1000, 5000} || known != [2]bool{true, true} {
+		t.Errorf("ISN() = %v %v", isn, known)
+	}
+}

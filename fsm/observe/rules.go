@@ -195,6 +195,11 @@ func (o *Observer) sentSyn(t time.Duration, x fsm.Side, seg *fsm.Segment, u *Upd
 			o.set(u, t, x, fsm.SynReceived, fsm.ObsSimultaneousOpen)
 			o.set(u, t, y, fsm.SynReceived, fsm.ObsSimultaneousOpen)
 			Y.bits &^= bitPassive
+		} else if Y.state == fsm.Listen && o.listens {
+			// The server is known to listen: the SYN reaches a LISTEN
+			// socket, which enters SYN-RECEIVED on it (§3.10.7.2).
+			Y.bits |= bitPassive
+			o.set(u, t, y, fsm.SynReceived, fsm.ObsSynDelivered)
 		}
 	case fsm.SynSent, fsm.SynReceived:
 		if seg.Seq == X.isn {
@@ -242,7 +247,13 @@ func (o *Observer) sentSynAck(t time.Duration, x fsm.Side, seg *fsm.Segment, u *
 		// (simultaneous open, Figure 8 line 5).
 		o.set(u, t, x, fsm.SynReceived, fsm.ObsSimultaneousOpen)
 	case fsm.SynReceived:
-		if X.has(bitPassive) {
+		if !X.has(bitISN) {
+			// Its first SYN,ACK, after a SYN known to have reached it in
+			// LISTEN (Config.Listening): the state is already right.
+			X.isn = seg.Seq
+			X.bits |= bitISN
+			u.Why[x] = fsm.ObsSynAckSent
+		} else if X.has(bitPassive) {
 			u.Why[x] = fsm.ObsRetransmitted
 		}
 		// Otherwise this is Figure 8's SYN,ACK after a simultaneous open.
