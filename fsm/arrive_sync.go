@@ -61,6 +61,9 @@ func (e *Endpoint) arriveSynchronized(now time.Duration, seg Segment) Result {
 	// First check: sequence number.
 	if !e.acceptable(seg) {
 		if seg.Flags.Has(RST) {
+			if e.linuxResetCheck(seg) {
+				return e.acceptReset(r)
+			}
 			r.Reason = RcvRstIgnored // "If the RST bit is set, drop the segment and return."
 			return r
 		}
@@ -77,28 +80,12 @@ func (e *Endpoint) arriveSynchronized(now time.Duration, seg Segment) Result {
 	// attacker must guess the exact number while the real peer, whose RST
 	// was legitimate, answers the challenge ACK with a RST that matches.
 	if seg.Flags.Has(RST) {
-		if seg.Seq != e.tcb.RcvNxt {
+		if seg.Seq != e.tcb.RcvNxt && !e.linuxResetCheck(seg) {
 			r.Reason = RcvRstChallenge
 			r.Out = append(r.Out, e.ackSeg())
 			return r
 		}
-		switch {
-		case e.state == SynReceived && e.passive:
-			// "If this connection was initiated with a passive OPEN, then
-			// return this connection to the LISTEN state and return."
-			e.toListen()
-			r.Reason = RcvRstToListen
-		case e.state == SynReceived:
-			// "If this connection was initiated with an active OPEN, then
-			// the connection was refused."
-			e.toClosed()
-			r.Reason = RcvRstRefused
-		default:
-			e.toClosed()
-			r.Reason = RcvRst
-		}
-		r.To = e.state
-		return r
+		return e.acceptReset(r)
 	}
 
 	// Fourth check: SYN (RFC 5961 §4 replaces RFC 793's reset with a
@@ -124,10 +111,45 @@ func (e *Endpoint) arriveSynchronized(now time.Duration, seg Segment) Result {
 		return r
 	}
 
+	if seg.SegLen() > 0 && seg.End() == e.tcb.RcvNxt {
+		// All of it was received before (LinuxSeqChecks let its ACK count):
+		// a retransmission, answered with an ACK like any other.
+		a.note(RcvDuplicate)
+	}
 	e.trimToWindow(&seg, &a)
 	e.processText(now, seg, &a)
 	e.finish(now, &a)
 	return r
+}
+
+// acceptReset applies an acceptable RST (§3.10.7.4 second check).
+func (e *Endpoint) acceptReset(r Result) Result {
+	switch {
+	case e.state == SynReceived && e.passive:
+		// "If this connection was initiated with a passive OPEN, then
+		// return this connection to the LISTEN state and return."
+		e.toListen()
+		r.Reason = RcvRstToListen
+	case e.state == SynReceived:
+		// "If this connection was initiated with an active OPEN, then
+		// the connection was refused."
+		e.toClosed()
+		r.Reason = RcvRstRefused
+	default:
+		e.toClosed()
+		r.Reason = RcvRst
+	}
+	r.To = e.state
+	return r
+}
+
+// linuxResetCheck is Linux's tcp_reset_check: after the peer's FIN, a RST
+// at RCV.NXT-1 (from a peer that did not count its FIN) is accepted too.
+func (e *Endpoint) linuxResetCheck(seg Segment) bool {
+	if !e.cfg.LinuxSeqChecks || seg.Seq != e.tcb.RcvNxt-1 {
+		return false
+	}
+	return e.state == CloseWait || e.state == LastAck || e.state == Closing
 }
 
 // acceptable is the first check's four cases (§3.10.7.4):
@@ -144,6 +166,13 @@ func (e *Endpoint) arriveSynchronized(now time.Duration, seg Segment) Result {
 // ACK is processed; its text is then trimmed away.
 func (e *Endpoint) acceptable(seg Segment) bool {
 	n, wnd, nxt := seg.SegLen(), e.rcvWnd(), e.tcb.RcvNxt
+	if e.cfg.LinuxSeqChecks && n > 0 && seg.End() == nxt && !seg.Flags.Has(SYN) {
+		// Linux: all of it is old, but it ends at rcv_wup, so its ACK
+		// counts; trimToWindow then cuts away what was received before.
+		// (An old SYN goes the RFC's way: Linux would send the same ACK as
+		// a challenge.)
+		return true
+	}
 	switch {
 	case n == 0 && wnd == 0:
 		return seg.Seq == nxt

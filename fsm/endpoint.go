@@ -36,6 +36,14 @@ type Config struct {
 	// connection is dropped, since no one can ever read it (Linux
 	// tcp_rcv_state_process in FIN-WAIT-1/2). The RFC would accept the data.
 	RSTOnDataAfterClose bool
+
+	// LinuxSeqChecks: two places where Linux's sequence checks are wider
+	// than §3.10.7.4's. A segment that ends exactly at RCV.NXT (a resent FIN,
+	// say) is acceptable, so its ACK is still processed (tcp_sequence tests
+	// the end against rcv_wup); and a RST at RCV.NXT-1 resets a connection
+	// that has received the peer's FIN, for peers whose RST does not count
+	// the FIN (tcp_reset_check, CLOSE-WAIT, LAST-ACK and CLOSING only).
+	LinuxSeqChecks bool
 }
 
 // DefaultConfig returns Linux-like parameters: initial RTO 1 s, TIME-WAIT
@@ -45,17 +53,18 @@ func DefaultConfig(iss Seq) Config {
 	return Config{
 		ISS: iss, Window: 65535, MSS: 1460, RTO: time.Second, MaxRetries: 6,
 		TimeWait: 60 * time.Second, FinWait2: 60 * time.Second, RSTOnUnreadClose: true,
-		RSTOnDataAfterClose: true,
+		RSTOnDataAfterClose: true, LinuxSeqChecks: true,
 	}
 }
 
 // RFCConfig is DefaultConfig with the Linux-only behaviours turned off: the
 // endpoint follows the letter of RFC 9293 (close() sends FIN whatever is
-// unread; data after close is accepted).
+// unread; data after close is accepted; sequence checks as §3.10.7.4 writes them).
 func RFCConfig(iss Seq) Config {
 	c := DefaultConfig(iss)
 	c.RSTOnUnreadClose = false
 	c.RSTOnDataAfterClose = false
+	c.LinuxSeqChecks = false
 	return c
 }
 
