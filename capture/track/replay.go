@@ -59,6 +59,11 @@ func (o *ReplayOptions) send(b timeline.Batch) bool {
 // then calls t.Finish. It returns the counters and, if the capture could not
 // be read to its end, or held no TCP, why; what was read before an error is
 // in t either way. Malformed packets are counted and skipped.
+//
+// A capture of unknown size (a pipe: `tcpdump -w - | tcpviz replay -`) may
+// pause between packets; with Batches, it is read on a goroutine of its own
+// so that what has arrived reaches the view within Interval even while the
+// next packet is awaited.
 func Replay(r *pcapfile.Reader, t *Tracker, opts ReplayOptions) (stats timeline.Stats, err error) {
 	d, err := decode.New(r.LinkType())
 	if err != nil {
@@ -69,57 +74,19 @@ func Replay(r *pcapfile.Reader, t *Tracker, opts ReplayOptions) (stats timeline.
 		}
 		return stats, err
 	}
-	interval := opts.Interval
-	if interval <= 0 {
-		interval = 50 * time.Millisecond
+	if opts.Interval <= 0 {
+		opts.Interval = 50 * time.Millisecond
 	}
-	lastSend := time.Now()
-	var p decode.Packet
-	var filtered uint64
-	for {
-		data, ts, rerr := r.Next()
-		if rerr != nil {
-			if !errors.Is(rerr, io.EOF) {
-				err = rerr
-			}
-			break
-		}
-		stats.Packets++
-		switch d.Decode(data, &p) {
-		case decode.TCP:
-			if opts.Match == nil || opts.Match(&p) {
-				t.Add(ts.UnixNano(), &p)
-			} else {
-				filtered++
-			}
-		case decode.NotTCP:
-			stats.NonTCP++
-		case decode.Malformed:
-			stats.Malformed++
-		}
-		// Look at the clock only every 1024 packets: batches are bounded
-		// in rate whatever the packet rate, and the hot loop stays cheap.
-		if stats.Packets&1023 == 0 && (opts.Batches != nil || opts.Stop != nil) {
-			select {
-			case <-opts.Stop:
-				err = ErrStopped
-			default:
-			}
-			if err != nil {
-				break
-			}
-			if now := time.Now(); opts.Batches != nil && now.Sub(lastSend) >= interval {
-				if !opts.send(timeline.Batch{Conns: t.Delta(), Progress: r.Progress(), Stats: stats}) {
-					err = ErrStopped
-					break
-				}
-				lastSend = now
-			}
-		}
+	rp := &replayer{r: r, t: t, d: d, opts: &opts}
+	if opts.Batches != nil && r.Size() < 0 {
+		err = rp.stream()
+	} else {
+		err = rp.file()
 	}
+	stats = rp.stats
 	t.Finish()
 	if err == nil && t.Len() == 0 {
-		err = &NoTCPError{Name: r.Name(), Packets: stats.Packets, Filtered: filtered}
+		err = &NoTCPError{Name: r.Name(), Packets: stats.Packets, Filtered: rp.filtered}
 	}
 	if opts.Batches != nil {
 		if !errors.Is(err, ErrStopped) {
@@ -128,4 +95,122 @@ func Replay(r *pcapfile.Reader, t *Tracker, opts ReplayOptions) (stats timeline.
 		close(opts.Batches)
 	}
 	return stats, err
+}
+
+// replayer is one replay's state.
+type replayer struct {
+	r        *pcapfile.Reader
+	t        *Tracker
+	d        *decode.Decoder
+	opts     *ReplayOptions
+	p        decode.Packet
+	stats    timeline.Stats
+	filtered uint64
+	lastSend time.Time
+}
+
+// add decodes one packet and tracks its segment.
+func (rp *replayer) add(data []byte, ts time.Time) {
+	rp.stats.Packets++
+	switch rp.d.Decode(data, &rp.p) {
+	case decode.TCP:
+		if rp.opts.Match == nil || rp.opts.Match(&rp.p) {
+			rp.t.Add(ts.UnixNano(), &rp.p)
+		} else {
+			rp.filtered++
+		}
+	case decode.NotTCP:
+		rp.stats.NonTCP++
+	case decode.Malformed:
+		rp.stats.Malformed++
+	}
+}
+
+// flush sends the changes since the last batch; false if stopped.
+func (rp *replayer) flush(now time.Time) bool {
+	rp.lastSend = now
+	return rp.opts.send(timeline.Batch{Conns: rp.t.Delta(), Progress: rp.r.Progress(), Stats: rp.stats})
+}
+
+// file reads a file as fast as it goes, looking at the clock (for batches)
+// and at Stop only every 1024 packets so the loop stays cheap.
+func (rp *replayer) file() error {
+	rp.lastSend = time.Now()
+	for {
+		data, ts, err := rp.r.Next()
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				return nil
+			}
+			return err
+		}
+		rp.add(data, ts)
+		if rp.stats.Packets&1023 == 0 && (rp.opts.Batches != nil || rp.opts.Stop != nil) {
+			select {
+			case <-rp.opts.Stop:
+				return ErrStopped
+			default:
+			}
+			if now := time.Now(); rp.opts.Batches != nil && now.Sub(rp.lastSend) >= rp.opts.Interval {
+				if !rp.flush(now) {
+					return ErrStopped
+				}
+			}
+		}
+	}
+}
+
+// rawPacket is a packet read on the stream goroutine, copied out of the
+// reader's buffer.
+type rawPacket struct {
+	data []byte
+	ts   time.Time
+	err  error
+}
+
+// stream reads a pipe on a goroutine and tracks what arrives, sending a
+// batch every Interval while there is news, whether or not packets flow.
+func (rp *replayer) stream() error {
+	pkts := make(chan rawPacket, 256)
+	go func() {
+		defer close(pkts)
+		for {
+			data, ts, err := rp.r.Next()
+			pk := rawPacket{ts: ts, err: err}
+			if err == nil {
+				pk.data = append([]byte(nil), data...)
+			}
+			select {
+			case pkts <- pk:
+			case <-rp.opts.Stop:
+				return
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	tick := time.NewTicker(rp.opts.Interval)
+	defer tick.Stop()
+	for {
+		select {
+		case pk, ok := <-pkts:
+			if !ok { // the reader saw Stop
+				return ErrStopped
+			}
+			if pk.err != nil {
+				if errors.Is(pk.err, io.EOF) {
+					return nil
+				}
+				return pk.err
+			}
+			rp.add(pk.data, pk.ts)
+		case now := <-tick.C:
+			if len(rp.t.dirty) > 0 && !rp.flush(now) {
+				return ErrStopped
+			}
+		case <-rp.opts.Stop:
+			return ErrStopped
+		}
+	}
 }

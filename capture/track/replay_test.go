@@ -386,3 +386,50 @@ func writeRepeated(t *testing.T, path string, data []byte, n int) {
 		t.Fatal(err)
 	}
 }
+
+// TestReplayStreamDeliversWhileWaiting feeds a capture through a pipe that
+// then stays open: the segments already written must reach the view within
+// the batch interval, not wait for the next packet or the end.
+func TestReplayStreamDeliversWhileWaiting(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("..", "testdata", "lo.pcap"))
+	if err != nil {
+		t.Skip("fixture missing")
+	}
+	pr, pw := io.Pipe()
+	go pw.Write(data) // the whole capture, then the pipe stays open
+	r, err := pcapfile.NewReader(pr, "stdin", -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := New(Options{Timelines: true})
+	ch := make(chan timeline.Batch, 4)
+	done := make(chan error, 1)
+	go func() {
+		_, err := Replay(r, tr, ReplayOptions{Batches: ch, Interval: 20 * time.Millisecond})
+		done <- err
+	}()
+	steps := 0
+	timeout := time.After(5 * time.Second)
+	for steps < 50 {
+		select {
+		case b := <-ch:
+			for _, d := range b.Conns {
+				steps += len(d.Steps)
+			}
+			if b.Progress != -1 {
+				t.Errorf("progress %v for a stream of unknown size", b.Progress)
+			}
+		case <-timeout:
+			t.Fatalf("only %d of 50 steps arrived while the pipe stayed open", steps)
+		}
+	}
+	pw.Close()
+	for b := range ch {
+		if b.Done && b.Err != nil {
+			t.Errorf("end: %v", b.Err)
+		}
+	}
+	if err := <-done; err != nil {
+		t.Error(err)
+	}
+}
