@@ -238,6 +238,9 @@ func (r *Reader) checkPcapRecord() error {
 		return &CorruptError{Name: r.name, Packets: r.packets, Offset: r.Offset(),
 			Err: fmt.Errorf("a record of %d bytes, over the %d-byte limit", n, maxSnaplen)}
 	}
+	if r.br.Buffered() >= 16+n {
+		return nil // the common case: the whole record is in the buffer
+	}
 	if 16+n > r.br.Size() {
 		if r.size >= 0 {
 			return r.truncated() // longer than the whole file
