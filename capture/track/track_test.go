@@ -290,3 +290,20 @@ func TestStreamKeepsOnlyTheLastStep(t *testing.T) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+func TestHandOffKeepsNothingDelivered(t *testing.T) {
+	tr := New(Options{Timelines: true, HandOff: true})
+	feed(tr, 0, handshake(cli, srv, 1, 2)...)
+	d := tr.Delta()
+	if len(d) != 1 || len(d[0].Steps) != 3 || len(tr.Timeline(tr.Conn(0)).Steps) != 0 {
+		t.Fatalf("delta %d steps, tracker keeps %d", len(d[0].Steps), len(tr.Timeline(tr.Conn(0)).Steps))
+	}
+	tr.Add(10*ms, pkt(cli, srv, fsm.ACK|fsm.PSH, 2, 3, 4))
+	d2 := tr.Delta()
+	if len(d2) != 1 || len(d2[0].Steps) != 1 || d2[0].Steps[0].Seg.Len != 4 || tr.Conn(0).StepNumber(0) != 4 {
+		t.Errorf("second delta %+v", d2)
+	}
+	if d[0].Steps[2].States != [2]fsm.State{fsm.Established, fsm.Established} {
+		t.Error("the first delta's steps changed")
+	}
+}

@@ -28,6 +28,12 @@ type Options struct {
 	// capture. Step i of a trimmed timeline is number c.StepNumber(i) in
 	// the connection's history. Not for use with Delta.
 	Stream bool
+
+	// HandOff (Timelines mode) makes Delta hand each step over for good:
+	// the tracker keeps only steps not yet delivered, since the view keeps
+	// its own copies; Timeline(c) then holds just those. Memory is the
+	// view's alone, not twice over.
+	HandOff bool
 }
 
 // Conn is one tracked connection. Its fields are the Tracker's; read them
@@ -45,11 +51,12 @@ type Conn struct {
 	clientLo bool    // the client is key.lo
 	wscale   [2]int8 // window scale shift per side from its SYN; -1 unknown
 	dirty    bool    // has steps not yet in a batch
-	base     uint32  // Stream: steps dropped from the front of the timeline
+	base     uint32  // Stream, HandOff: steps dropped from the front of the timeline
 }
 
 // StepNumber is the number, in the connection's whole history, of step i of
-// its timeline as the tracker now holds it (they differ with Stream).
+// its timeline as the tracker now holds it (they differ with Stream and
+// HandOff).
 func (c *Conn) StepNumber(i int) int { return int(c.base) + i }
 
 // ID is the connection's number: 0, 1, … in order of first segment. A
@@ -358,6 +365,13 @@ func (t *Tracker) Delta() []timeline.ConnDelta {
 			First: c.first, Last: c.last, Flags: c.flags,
 		})
 		c.sent, c.dirty = n, false
+		if t.opts.HandOff {
+			// The view keeps its own copies: forget these steps (the
+			// delta's slice keeps their array alive while it needs it).
+			tl.Steps = nil
+			c.sent = 0
+			c.base += n
+		}
 	}
 	t.dirty = t.dirty[:0]
 	return out

@@ -139,7 +139,7 @@ func replayTUI(r *pcapfile.Reader, lang narrate.Lang, ropts track.ReplayOptions)
 	batches := make(chan timeline.Batch, 4)
 	stop := make(chan struct{})
 	ropts.Batches, ropts.Stop = batches, stop
-	tr := track.New(track.Options{Source: r.Name(), Timelines: true, Preview: previewBytes})
+	tr := track.New(track.Options{Source: r.Name(), Timelines: true, Preview: previewBytes, HandOff: true})
 	done := make(chan error, 1)
 	go func() {
 		_, err := track.Replay(r, tr, ropts)
