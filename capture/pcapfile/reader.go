@@ -361,13 +361,24 @@ func (e *CorruptError) Error() string {
 
 func (e *CorruptError) Unwrap() error { return e.Err }
 
+// BeforeRead sets a function called each time the reader is about to read
+// more of the file (every few hundred kilobytes of a file; for a pipe,
+// whenever what has arrived is used up, that is before the read that waits
+// for more). A caller that buffers output flushes it there, so that what a
+// stream has shown so far is out before tcpviz waits.
+func (r *Reader) BeforeRead(f func()) { r.count.before = f }
+
 // countingReader counts the bytes read through it, for progress.
 type countingReader struct {
-	r io.Reader
-	n int64
+	r      io.Reader
+	n      int64
+	before func()
 }
 
 func (c *countingReader) Read(p []byte) (int, error) {
+	if c.before != nil {
+		c.before()
+	}
 	n, err := c.r.Read(p)
 	c.n += int64(n)
 	return n, err

@@ -119,6 +119,13 @@ func runReplay(stdout, stderr io.Writer, opts *globalOptions, path, filterExpr s
 					werr = jw.WriteStep(tl, i, c.StepNumber(i))
 				}
 			}})
+		// Lines out before each read that may wait: `tcpdump -U -w - |
+		// tcpviz replay - --format json` prints segments as they come.
+		r.BeforeRead(func() {
+			if werr == nil {
+				werr = jw.Flush()
+			}
+		})
 		stats, err = track.Replay(r, tr, ropts)
 		if ferr := jw.Flush(); werr == nil {
 			werr = ferr

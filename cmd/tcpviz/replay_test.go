@@ -244,3 +244,44 @@ func TestAppendSummaryMatchesSummaryWriter(t *testing.T) {
 		}
 	}
 }
+
+// TestReplayJSONFromAPipeIsNotHeldBack writes a capture into tcpviz's
+// stdin and keeps the pipe open: its JSON lines must come out before the
+// input ends.
+func TestReplayJSONFromAPipeIsNotHeldBack(t *testing.T) {
+	bin := buildSimBinary(t)
+	data, err := os.ReadFile(fixture("lo.pcap"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "replay", "-", "--format", "json")
+	in, _ := cmd.StdinPipe()
+	out, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Wait()
+	defer in.Close()
+	in.Write(data) // and no EOF yet
+	got := make(chan int, 1)
+	go func() {
+		buf := make([]byte, 1<<16)
+		n := 0
+		for n < 50 {
+			k, err := out.Read(buf)
+			n += bytes.Count(buf[:k], []byte("\n"))
+			if err != nil {
+				break
+			}
+		}
+		got <- n
+	}()
+	select {
+	case n := <-got:
+		if n < 50 {
+			t.Errorf("%d lines", n)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no JSON lines while the input stays open")
+	}
+}
