@@ -78,6 +78,8 @@ func send(m model, msg tea.Msg) model {
 	return drain(m, cmd)
 }
 
+// drain runs cmd and feeds back our own messages. It runs every command,
+// so tests must not use it after starting play (a tick waits BaseInterval).
 func drain(m model, cmd tea.Cmd) model {
 	if cmd == nil {
 		return m
