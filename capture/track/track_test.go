@@ -307,3 +307,25 @@ func TestHandOffKeepsNothingDelivered(t *testing.T) {
 		t.Error("the first delta's steps changed")
 	}
 }
+
+// BenchmarkAdd tracks data segments on 1,000 established connections in
+// turn (summary mode): the per-segment cost of the table and the observer.
+func BenchmarkAdd(b *testing.B) {
+	const conns = 1000
+	tr := New(Options{})
+	var data []*decode.Packet
+	for i := 0; i < conns; i++ {
+		c := netip.AddrPortFrom(netip.AddrFrom4([4]byte{10, 1, byte(i >> 8), byte(i)}), uint16(20000+i))
+		feed(tr, int64(i), handshake(c, srv, fsm.Seq(i), fsm.Seq(i*7))...)
+		data = append(data, pkt(c, srv, fsm.ACK|fsm.PSH, fsm.Seq(i+1), fsm.Seq(i*7+1), 100))
+	}
+	ts := int64(10 * time.Second)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		p := data[i%conns]
+		ts += 1000
+		tr.Add(ts, p)
+		p.Seg.Seq += 100
+	}
+}
