@@ -146,3 +146,59 @@ func TestPcapngHugeCapturedLengthIsCorrupt(t *testing.T) {
 		t.Errorf("err %v, want a CorruptError", err)
 	}
 }
+
+// swapPcap rewrites a little-endian pcap as a big-endian one (as written on
+// a big-endian machine), optionally with the nanosecond magic.
+func swapPcap(data []byte, nanos bool) []byte {
+	le, be := binary.LittleEndian, binary.BigEndian
+	out := make([]byte, 0, len(data))
+	magic := uint32(0xa1b2c3d4)
+	if nanos {
+		magic = 0xa1b23c4d
+	}
+	out = be.AppendUint32(out, magic)
+	out = be.AppendUint16(out, le.Uint16(data[4:]))
+	out = be.AppendUint16(out, le.Uint16(data[6:]))
+	for _, off := range []int{8, 12, 16, 20} {
+		out = be.AppendUint32(out, le.Uint32(data[off:]))
+	}
+	for off := 24; off+16 <= len(data); {
+		n := int(le.Uint32(data[off+8:]))
+		sec, sub := le.Uint32(data[off:]), le.Uint32(data[off+4:])
+		if nanos {
+			sub *= 1000
+		}
+		out = be.AppendUint32(out, sec)
+		out = be.AppendUint32(out, sub)
+		out = be.AppendUint32(out, uint32(n))
+		out = be.AppendUint32(out, le.Uint32(data[off+12:]))
+		out = append(out, data[off+16:off+16+n]...)
+		off += 16 + n
+	}
+	return out
+}
+
+func TestBigEndianAndNanosecondPcap(t *testing.T) {
+	data := fixture(t, "any-sll2.pcap")
+	for _, nanos := range []bool{false, true} {
+		swapped := swapPcap(data, nanos)
+		r, err := NewReader(bytes.NewReader(swapped), "be", int64(len(swapped)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.LinkType() != decode.LinkLinuxSLL2 {
+			t.Errorf("link type %v", r.LinkType())
+		}
+		_, ts0, _ := r.Next()
+		_, ts1, _ := r.Next()
+		orig, _ := NewReader(bytes.NewReader(data), "le", int64(len(data)))
+		_, o0, _ := orig.Next()
+		_, o1, _ := orig.Next()
+		if !ts0.Equal(o0) || !ts1.Equal(o1) {
+			t.Errorf("nanos=%v: times %v %v, want %v %v", nanos, ts0, ts1, o0, o1)
+		}
+		if n, err := readAll(t, swapped); n != 50 || err != nil {
+			t.Errorf("nanos=%v: %d packets, %v", nanos, n, err)
+		}
+	}
+}
