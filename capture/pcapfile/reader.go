@@ -2,6 +2,7 @@ package pcapfile
 
 import (
 	"bufio"
+	"compress/gzip"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -50,7 +51,7 @@ const (
 	magicMicros     = 0xa1b2c3d4
 	magicNanos      = 0xa1b23c4d
 	magicPcapngSHB  = 0x0a0d0d0a
-	magicGzipPrefix = 0x1f8b
+	magicGzipPrefix = 0x1f8b // first two bytes
 )
 
 // Reader reads the packets of one capture in file order.
@@ -61,8 +62,9 @@ const (
 // error are good.
 type Reader struct {
 	name   string
-	file   *os.File // nil for a caller's io.Reader
-	count  *countingReader
+	file   *os.File        // nil for a caller's io.Reader
+	count  *countingReader // the bytes the capture is parsed from
+	raw    *countingReader // the file's bytes: count, or under it the compressed stream
 	br     *bufio.Reader
 	format Format
 	link   decode.LinkType
@@ -124,7 +126,17 @@ func NewReader(r io.Reader, name string, size int64) (*Reader, error) {
 	if size >= 0 && size+16 < bufSize {
 		bs = max(int(size)+16, 4096) // a small file needs no large buffer
 	}
-	rd := &Reader{name: name, count: cr, br: bufio.NewReaderSize(cr, bs), size: size}
+	rd := &Reader{name: name, count: cr, raw: cr, br: bufio.NewReaderSize(cr, bs), size: size}
+	if h, _ := rd.br.Peek(2); len(h) == 2 && binary.BigEndian.Uint16(h) == magicGzipPrefix {
+		// A compressed capture (tcpdump -w - | gzip): read what it
+		// decompresses to, so pcap and pcapng are told apart as usual.
+		gz, err := gzip.NewReader(rd.br)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w (a damaged gzip stream: %v)", name, ErrNotCapture, err)
+		}
+		rd.count = &countingReader{r: gz}
+		rd.br = bufio.NewReaderSize(rd.count, bufSize)
+	}
 	head, err := rd.br.Peek(4)
 	if len(head) < 4 {
 		if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
@@ -152,8 +164,7 @@ func NewReader(r io.Reader, name string, size int64) (*Reader, error) {
 		if !found {
 			rd.link = decode.LinkType(ng.LinkType())
 		}
-	case le == magicMicros || be == magicMicros || le == magicNanos || be == magicNanos,
-		be>>16 == magicGzipPrefix:
+	case le == magicMicros || be == magicMicros || le == magicNanos || be == magicNanos:
 		rd.format = PCAP
 		if h, _ := rd.br.Peek(24); len(h) == 24 {
 			rd.pcapHeader = append([]byte(nil), h...)
@@ -174,7 +185,7 @@ func NewReader(r io.Reader, name string, size int64) (*Reader, error) {
 		rd.pcap, rd.link = p, decode.LinkType(p.LinkType())
 		// pcapgo keeps the link type in a uint8 and so cannot hold
 		// LINUX_SLL2 (276): read the header's 32-bit field ourselves.
-		if h := rd.pcapHeader; len(h) == 24 && be>>16 != magicGzipPrefix {
+		if h := rd.pcapHeader; len(h) == 24 {
 			rd.pcapOrder = pcapOrder(le)
 			rd.link = decode.LinkType(rd.pcapOrder.Uint32(h[20:24]) & 0xffff)
 		}
@@ -317,6 +328,9 @@ func (r *Reader) Size() int64 { return r.size }
 func (r *Reader) Progress() float64 {
 	if r.size <= 0 {
 		return -1
+	}
+	if r.raw != r.count { // compressed: how much of the file has been read
+		return min(float64(r.raw.n)/float64(r.size), 1)
 	}
 	p := float64(r.Offset()) / float64(r.size)
 	if p > 1 {

@@ -2,6 +2,7 @@ package pcapfile
 
 import (
 	"bytes"
+	"compress/gzip"
 	"encoding/binary"
 	"errors"
 	"io"
@@ -199,6 +200,36 @@ func TestBigEndianAndNanosecondPcap(t *testing.T) {
 		}
 		if n, err := readAll(t, swapped); n != 50 || err != nil {
 			t.Errorf("nanos=%v: %d packets, %v", nanos, n, err)
+		}
+	}
+}
+
+func TestGzippedCaptures(t *testing.T) {
+	for _, name := range []string{"any-sll2.pcap", "lo.pcapng"} {
+		var buf bytes.Buffer
+		zw := gzip.NewWriter(&buf)
+		zw.Write(fixture(t, name))
+		zw.Close()
+		r, err := NewReader(bytes.NewReader(buf.Bytes()), name+".gz", int64(buf.Len()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := map[string]decode.LinkType{"any-sll2.pcap": decode.LinkLinuxSLL2, "lo.pcapng": decode.LinkEthernet}[name]; r.LinkType() != want {
+			t.Errorf("%s.gz: link type %v", name, r.LinkType())
+		}
+		n := 0
+		for {
+			_, _, err := r.Next()
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				t.Fatalf("%s.gz: %v", name, err)
+			}
+			n++
+		}
+		if n != 50 || r.Progress() != 1 {
+			t.Errorf("%s.gz: %d packets, progress %v", name, n, r.Progress())
 		}
 	}
 }
