@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/charmbracelet/x/exp/teatest/v2"
+
 	"github.com/tcpviz/tcpviz/fsm/narrate"
 	"github.com/tcpviz/tcpviz/fsm/timeline"
 	"github.com/tcpviz/tcpviz/tui/internal/fixture"
@@ -131,5 +133,28 @@ func TestLiveConnectionFollowsNewestUntilSteppedBack(t *testing.T) {
 	m = send(m, batchMsg{ok: false})
 	if strings.Contains(text(m), "● live") {
 		t.Error("after the source ends the view is no longer live")
+	}
+}
+
+// TestCaptureReadsBatchesFromItsChannel runs the real program loop on a
+// channel: the reader command is re-armed after every batch and stops after
+// the one marked Done.
+func TestCaptureReadsBatchesFromItsChannel(t *testing.T) {
+	ch := make(chan timeline.Batch, 3)
+	c1, c2 := captureConn(1), captureConn(2)
+	ch <- timeline.Batch{Conns: []timeline.ConnDelta{delta(c1, 1, 0, 5)}, Progress: 0.3}
+	ch <- timeline.Batch{Conns: []timeline.ConnDelta{delta(c1, 1, 5, 10), delta(c2, 2, 0, 10)}, Progress: 0.9}
+	ch <- timeline.Batch{Progress: 1, Done: true, Stats: timeline.Stats{Packets: 20}}
+	close(ch)
+	m := newCaptureModel(ch, CaptureOptions{Lang: narrate.EN, Source: "two.pcap"}, true)
+	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(100, 30))
+	waitFor(t, tm, "done")
+	tm.Send(keyMsg("q"))
+	final := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(model)
+	if final.list.Len() != 2 {
+		t.Errorf("the list holds %d connections, want 2", final.list.Len())
+	}
+	if c := final.list.Conn(1); c == nil || c.TL.Len() != 10 {
+		t.Errorf("connection 1 should have all 10 steps from two batches")
 	}
 }

@@ -80,7 +80,11 @@ func newSessionModel(s timeline.Session, opts SessionOptions, mono bool) model {
 // RunSession opens the view on a session the user drives with keys and
 // returns when the user quits; it calls s.Close before returning.
 func RunSession(s timeline.Session, opts SessionOptions) error {
-	_, err := tea.NewProgram(newSessionModel(s, opts, noColor())).Run()
+	return runSession(s, opts, noColor())
+}
+
+func runSession(s timeline.Session, opts SessionOptions, mono bool, popts ...tea.ProgramOption) error {
+	_, err := tea.NewProgram(newSessionModel(s, opts, mono), popts...).Run()
 	if cerr := s.Close(); err == nil {
 		err = cerr
 	}

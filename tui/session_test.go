@@ -2,9 +2,14 @@ package tui
 
 import (
 	"errors"
+	"io"
 	"strings"
 	"sync"
 	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/exp/teatest/v2"
 
 	"github.com/tcpviz/tcpviz/fsm/narrate"
 	"github.com/tcpviz/tcpviz/fsm/timeline"
@@ -20,6 +25,7 @@ type fakeSession struct {
 	done    []string
 	updates chan timeline.Batch
 	closed  bool
+	push    bool // Do sends the next steps through Updates
 }
 
 func newFakeSession() *fakeSession {
@@ -45,6 +51,11 @@ func (s *fakeSession) Do(id string) error {
 		return errors.New("send: broken pipe")
 	}
 	s.done = append(s.done, id)
+	if s.push {
+		s.mu.Unlock()
+		s.updates <- s.next(3).b
+		s.mu.Lock()
+	}
 	return nil
 }
 
@@ -107,12 +118,45 @@ func TestSessionViewRunsActionsAndShowsDisagreement(t *testing.T) {
 	}
 }
 
-func TestRunSessionClosesTheSession(t *testing.T) {
+func TestEndedSessionSaysSo(t *testing.T) {
 	s := newFakeSession()
-	close(s.updates)
 	m := newSessionModel(s, SessionOptions{}, true)
 	m = send(m, batchMsg{ok: false})
 	if !strings.Contains(m.status, "ended") {
 		t.Errorf("a closed update channel should say the session ended, got %q", m.status)
+	}
+}
+
+func TestRunSessionClosesTheSessionOnQuit(t *testing.T) {
+	s := newFakeSession()
+	err := runSession(s, SessionOptions{}, true, tea.WithInput(strings.NewReader("q")), tea.WithOutput(io.Discard),
+		tea.WithWindowSize(120, 40), tea.WithoutSignals())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !s.closed {
+		t.Error("RunSession must close the session when the user quits")
+	}
+}
+
+// TestSessionActionRunsOffTheLoopAndItsStepsArrive drives the real program
+// loop: the action runs in a command, the steps it causes come back through
+// Updates, and the view follows them.
+func TestSessionActionRunsOffTheLoopAndItsStepsArrive(t *testing.T) {
+	s := newFakeSession()
+	s.push = true
+	s.updates <- s.next(3).b
+	tm := teatest.NewTestModel(t, newSessionModel(s, SessionOptions{Lang: narrate.EN, Source: "echo"}, true),
+		teatest.WithInitialTermSize(120, 40))
+	waitFor(t, tm, "CLIENT")
+	tm.Send(keyMsg("c"))
+	waitFor(t, tm, "kernel")
+	tm.Send(keyMsg("q"))
+	final := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(model)
+	if got := final.step.Timeline().Len(); got != 6 {
+		t.Errorf("after connect the view has %d steps, want 6", got)
+	}
+	if final.step.Step() != 5 {
+		t.Errorf("the session view should follow the newest step, at %d", final.step.Step())
 	}
 }
