@@ -8,7 +8,6 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
-	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/tcpviz/tcpviz/fsm"
@@ -30,6 +29,7 @@ type Model struct {
 	KeyMap KeyMap
 
 	st      styles.Styles
+	p       paints // st reduced to escape sequences, for the rows
 	tl      *timeline.Timeline
 	ix      *index.Index
 	cur     int
@@ -41,11 +41,25 @@ type Model struct {
 	focused bool
 }
 
+// paints are the styles the rows use, as escape sequences.
+type paints struct {
+	dim, title, lifeline, value, arrow, arrowCur, inFlight, dropped, event, eventCur styles.Paint
+}
+
+func newPaints(st styles.Styles) paints {
+	return paints{
+		dim: styles.NewPaint(st.Dim), title: styles.NewPaint(st.Title), lifeline: styles.NewPaint(st.Lifeline),
+		value: styles.NewPaint(st.Value), arrow: styles.NewPaint(st.Arrow), arrowCur: styles.NewPaint(st.ArrowCur),
+		inFlight: styles.NewPaint(st.InFlight), dropped: styles.NewPaint(st.Dropped),
+		event: styles.NewPaint(st.Event.Inherit(st.Arrow)), eventCur: styles.NewPaint(st.Event.Inherit(st.ArrowCur)),
+	}
+}
+
 // New returns an empty ladder.
-func New(st styles.Styles) Model { return Model{KeyMap: DefaultKeyMap(), st: st} }
+func New(st styles.Styles) Model { return Model{KeyMap: DefaultKeyMap(), st: st, p: newPaints(st)} }
 
 // SetStyles replaces the styles (after the background colour is known).
-func (m *Model) SetStyles(st styles.Styles) { m.st = st }
+func (m *Model) SetStyles(st styles.Styles) { m.st, m.p = st, newPaints(st) }
 
 // SetSize sets the ladder's size in cells, the head line included.
 func (m *Model) SetSize(w, h int) { m.width, m.height = w, h }
@@ -182,15 +196,15 @@ func (m Model) head(l layout) string {
 	var b strings.Builder
 	b.WriteString(" ")
 	if l.timeW > 0 {
-		b.WriteString(m.st.Dim.Render(pad("time", l.timeW, false)) + " ")
+		b.WriteString(m.p.dim.Render(pad("time", l.timeW, false)) + " ")
 	}
 	if l.stateW > 0 {
-		b.WriteString(m.st.Title.Render(pad("client", l.stateW, true)))
-		b.WriteString(m.st.Lifeline.Render("┬" + strings.Repeat(" ", l.area) + "┬"))
-		b.WriteString(m.st.Title.Render(pad("server", l.stateW, false)))
+		b.WriteString(m.p.title.Render(pad("client", l.stateW, true)))
+		b.WriteString(m.p.lifeline.Render("┬" + strings.Repeat(" ", l.area) + "┬"))
+		b.WriteString(m.p.title.Render(pad("server", l.stateW, false)))
 	} else {
-		b.WriteString(m.st.Title.Render(pad("client", l.area/2+1, false)))
-		b.WriteString(m.st.Title.Render(pad("server", l.area-l.area/2+1, true)) + " ")
+		b.WriteString(m.p.title.Render(pad("client", l.area/2+1, false)))
+		b.WriteString(m.p.title.Render(pad("server", l.area-l.area/2+1, true)) + " ")
 	}
 	return b.String()
 }
@@ -202,7 +216,7 @@ func (m Model) empty(l layout) string {
 		b.WriteString(strings.Repeat(" ", l.timeW+1))
 	}
 	b.WriteString(strings.Repeat(" ", l.stateW))
-	b.WriteString(m.st.Lifeline.Render("│" + strings.Repeat(" ", l.area) + "│"))
+	b.WriteString(m.p.lifeline.Render("│" + strings.Repeat(" ", l.area) + "│"))
 	if l.stateW == 0 {
 		b.WriteString(" ")
 	}
@@ -215,24 +229,24 @@ func (m Model) row(l layout, r int, current bool) string {
 	s := &m.tl.Steps[row.Start]
 	var b strings.Builder
 	if current {
-		b.WriteString(m.st.ArrowCur.Render("▸"))
+		b.WriteString(m.p.arrowCur.Render("▸"))
 	} else {
 		b.WriteString(" ")
 	}
 	if l.timeW > 0 {
-		b.WriteString(m.st.Dim.Render(pad(FormatT(s.T), l.timeW, true)) + " ")
+		b.WriteString(m.p.dim.Render(pad(FormatT(s.T), l.timeW, true)) + " ")
 	}
 	var left, right string
 	if l.stateW > 0 {
 		left, right = m.stateLabel(row, fsm.Client), m.stateLabel(row, fsm.Server)
-		b.WriteString(m.st.Value.Render(pad(left, l.stateW, true)))
+		b.WriteString(m.p.value.Render(pad(left, l.stateW, true)))
 	}
-	line := m.st.Lifeline.Render("│")
+	line := m.p.lifeline.Render("│")
 	b.WriteString(line)
 	b.WriteString(m.area(l.area, row, s, current))
 	b.WriteString(line)
 	if l.stateW > 0 {
-		b.WriteString(m.st.Value.Render(pad(right, l.stateW, false)))
+		b.WriteString(m.p.value.Render(pad(right, l.stateW, false)))
 	} else {
 		b.WriteString(" ")
 	}
@@ -259,25 +273,24 @@ func (m Model) stateLabel(row index.Row, side fsm.Side) string {
 
 // area renders the space between the lifelines.
 func (m Model) area(w int, row index.Row, s *timeline.Step, current bool) string {
-	arrow := m.st.Arrow
+	arrow, event := m.p.arrow, m.p.event
 	if current {
-		arrow = m.st.ArrowCur
+		arrow, event = m.p.arrowCur, m.p.eventCur
 	}
 	switch row.Kind {
 	case index.KindInit:
 		return arrow.Render(pad("start", w, false))
 	case index.KindApp:
-		return m.event(w, s.Actor, "◆", callName(s.Call), arrow)
+		return m.event(w, s.Actor, "◆", callName(s.Call), event)
 	case index.KindTimer:
-		return m.event(w, s.Actor, "◷", TimerLabel(s.Why[s.Actor]), arrow)
+		return m.event(w, s.Actor, "◷", TimerLabel(s.Why[s.Actor]), event)
 	}
 	return m.segment(w, row, s, current)
 }
 
 // event writes mark and label next to side's lifeline.
-func (m Model) event(w int, side fsm.Side, mark, label string, st lipgloss.Style) string {
+func (m Model) event(w int, side fsm.Side, mark, label string, st styles.Paint) string {
 	label = ansi.Truncate(label, max(0, w-3), "…")
-	st = m.st.Event.Inherit(st)
 	if side == fsm.Server {
 		return st.Render(pad(label+" "+mark+" ", w, true))
 	}
@@ -310,14 +323,14 @@ func (m Model) segment(w int, row index.Row, s *timeline.Step, current bool) str
 	c2s := s.Dir == fsm.C2S
 	head := "▶"
 	dash := "─"
-	st := m.st.Arrow
+	st := m.p.arrow
 	switch {
 	case dropped:
-		head, st = "✗", m.st.Dropped
+		head, st = "✗", m.p.dropped
 	case inFlight:
-		head, dash, st = "▷", "╌", m.st.InFlight
+		head, dash, st = "▷", "╌", m.p.inFlight
 	case current:
-		st = m.st.ArrowCur
+		st = m.p.arrowCur
 	}
 	if !c2s {
 		head = map[string]string{"▶": "◀", "▷": "◁", "✗": "✗"}[head]
@@ -329,16 +342,16 @@ func (m Model) segment(w int, row index.Row, s *timeline.Step, current bool) str
 	parts := []string{strings.Repeat(dash, lead), text, strings.Repeat(dash, fill-lead+1)}
 	var out string
 	if c2s {
-		out = st.Render(parts[0]+parts[1]+parts[2]) + headStyle(m.st, dropped, st).Render(head) + strings.Repeat(" ", w-body)
+		out = st.Render(parts[0]+parts[1]+parts[2]) + m.headPaint(dropped, st).Render(head) + strings.Repeat(" ", w-body)
 	} else {
-		out = strings.Repeat(" ", w-body) + headStyle(m.st, dropped, st).Render(head) + st.Render(parts[2]+parts[1]+parts[0])
+		out = strings.Repeat(" ", w-body) + m.headPaint(dropped, st).Render(head) + st.Render(parts[2]+parts[1]+parts[0])
 	}
 	return out
 }
 
-func headStyle(st styles.Styles, dropped bool, def lipgloss.Style) lipgloss.Style {
+func (m Model) headPaint(dropped bool, def styles.Paint) styles.Paint {
 	if dropped {
-		return st.Dropped
+		return m.p.dropped
 	}
 	return def
 }

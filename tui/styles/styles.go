@@ -172,3 +172,29 @@ func monochrome() Styles {
 		HelpSep:     b,
 	}
 }
+
+// Paint is a style reduced to the escape sequences around its text, for
+// hot loops that colour many short pieces: Render then costs a string
+// concatenation instead of a lipgloss layout pass. Only for styles without
+// width, padding, margins or borders.
+type Paint struct{ pre, post string }
+
+const paintMarker = "\uE000" // a private-use character no text contains
+
+// NewPaint captures st's escape sequences.
+func NewPaint(st lipgloss.Style) Paint {
+	r := st.Render(paintMarker)
+	i := strings.Index(r, paintMarker)
+	if i < 0 {
+		return Paint{}
+	}
+	return Paint{pre: r[:i], post: r[i+len(paintMarker):]}
+}
+
+// Render wraps s in the style's sequences.
+func (p Paint) Render(s string) string {
+	if s == "" || p.pre == "" && p.post == "" {
+		return s
+	}
+	return p.pre + s + p.post
+}
