@@ -103,6 +103,9 @@ func New(st styles.Styles, source string) Model {
 	fs.Cursor.Blink = false
 	m.filter.SetStyles(fs)
 	m.SetStyles(st)
+	// Columns before the first size: a batch can arrive before the
+	// terminal's size does, and the table needs a column per cell.
+	m.table.SetColumns(m.columns())
 	return m
 }
 

@@ -71,3 +71,14 @@ func BenchmarkApply(b *testing.B) {
 	}
 	_ = fmt.Sprint(m.Len())
 }
+
+// A capture's first batch can beat the terminal's first size message; the
+// list must take it (CI once saw the table panic on a row with no columns).
+func TestApplyBeforeSize(t *testing.T) {
+	m := New(styles.New(true, true), "early.pcap")
+	m.Apply(timeline.Batch{Conns: []timeline.ConnDelta{conn(1, 3)}})
+	m.SetSize(100, 20)
+	if v := ansi.Strip(m.View()); !strings.Contains(v, "10.0.0.1") {
+		t.Errorf("the row applied before the size should show once sized:\n%s", v)
+	}
+}
