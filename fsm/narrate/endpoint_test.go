@@ -80,3 +80,31 @@ func TestEndpointNotes(t *testing.T) {
 		}
 	}
 }
+
+// TestSendNotesUseLadderNumbers checks that a plain send is told in the
+// ladder's default numbers: relative, ack only with ACK, a SYN's ISN in full.
+func TestSendNotesUseLadderNumbers(t *testing.T) {
+	tl := &timeline.Timeline{
+		ISN: [2]fsm.Seq{1000, 5000}, HasISN: [2]bool{true, true},
+		Steps: []timeline.Step{
+			{Event: timeline.Init, States: [2]fsm.State{fsm.Closed, fsm.Listen}},
+			{Event: timeline.Send, Dir: fsm.C2S, Seg: fsm.Segment{Seq: 1000, Flags: fsm.SYN, Window: 65535},
+				States: [2]fsm.State{fsm.SynSent, fsm.Listen}},
+			{Event: timeline.Send, Dir: fsm.S2C, Seg: fsm.Segment{Seq: 5001, Ack: 1006, Flags: fsm.ACK | fsm.PSH, Window: 65535, Len: 5},
+				States: [2]fsm.State{fsm.Established, fsm.Established}},
+		},
+	}
+	for _, c := range []struct {
+		i    int
+		lang Lang
+		want string
+	}{
+		{1, EN, "The client sends SYN (seq=0 len=0; initial sequence number 1000). The client moves CLOSED → SYN-SENT."},
+		{1, ZH, "客户端发送 SYN（seq=0 len=0，初始序号 1000）。客户端：CLOSED → SYN-SENT。"},
+		{2, EN, "The server sends ACK,PSH (seq=1 ack=6 len=5). The client moves SYN-SENT → ESTABLISHED. The server moves LISTEN → ESTABLISHED."},
+	} {
+		if got := Note(tl, c.i, c.lang); got != c.want {
+			t.Errorf("step %d lang %d:\n got %q\nwant %q", c.i, c.lang, got, c.want)
+		}
+	}
+}

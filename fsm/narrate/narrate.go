@@ -142,13 +142,13 @@ func fallback(tl *timeline.Timeline, i int, lang Lang) string {
 		}[s.Event]
 		from := s.Dir.From()
 		if lang == ZH {
-			fmt.Fprintf(&b, "%s%s %s（seq=%d ack=%d len=%d）。", sideName(from, lang), verb[1], s.Seg.Flags, uint32(s.Seg.Seq), uint32(s.Seg.Ack), s.Seg.Len)
+			fmt.Fprintf(&b, "%s%s %s（%s）。", sideName(from, lang), verb[1], s.Seg.Flags, numbers(tl, s, lang))
 		} else {
 			sep := " "
 			if strings.HasPrefix(verb[0], "'") {
 				sep = ""
 			}
-			fmt.Fprintf(&b, "The %s%s%s %s (seq=%d ack=%d len=%d).", from, sep, verb[0], s.Seg.Flags, uint32(s.Seg.Seq), uint32(s.Seg.Ack), s.Seg.Len)
+			fmt.Fprintf(&b, "The %s%s%s %s (%s).", from, sep, verb[0], s.Seg.Flags, numbers(tl, s, lang))
 		}
 	case timeline.Timer:
 		if lang == ZH {
@@ -167,6 +167,32 @@ func fallback(tl *timeline.Timeline, i int, lang Lang) string {
 		}
 	}
 	return b.String()
+}
+
+// numbers gives a segment's seq, ack and len as the ladder shows them by
+// default: relative to each side's ISN where it is known, ack only when the
+// ACK flag is set, and a SYN's own ISN in full.
+func numbers(tl *timeline.Timeline, s *timeline.Step, lang Lang) string {
+	seq, ack := uint32(s.Seg.Seq), uint32(s.Seg.Ack)
+	if v, ok := tl.RelSeq(s); ok {
+		seq = v
+	}
+	if v, ok := tl.RelAck(s); ok {
+		ack = v
+	}
+	out := "seq=" + strconv.FormatUint(uint64(seq), 10)
+	if s.Seg.Flags.Has(fsm.ACK) {
+		out += " ack=" + strconv.FormatUint(uint64(ack), 10)
+	}
+	out += " len=" + strconv.FormatUint(uint64(s.Seg.Len), 10)
+	if s.Seg.Flags.Has(fsm.SYN) {
+		isn := strconv.FormatUint(uint64(uint32(s.Seg.Seq)), 10)
+		if lang == ZH {
+			return out + "，初始序号 " + isn
+		}
+		return out + "; initial sequence number " + isn
+	}
+	return out
 }
 
 func sideName(s fsm.Side, lang Lang) string {
