@@ -403,7 +403,7 @@ func (s *Session) record(c call) {
 		app.Detail = joinDetail(app.Detail, why)
 	}
 	cn.states = app.States
-	cn.tl.Steps = append(cn.tl.Steps, app)
+	cn.add(app)
 	var arrivals []timeline.Step
 	for _, p := range predicted {
 		if p.Event == timeline.Arrive {

@@ -40,6 +40,15 @@ type conn struct {
 
 func (s *Session) cur() *conn { return s.conns[len(s.conns)-1] }
 
+// add appends a step, with the variables the observer has inferred from
+// the segments so far (none before the first segment is captured).
+func (c *conn) add(st timeline.Step) {
+	if c.segments > 0 {
+		st.TCB, st.HasTCB = c.obs.TCB(), true
+	}
+	c.tl.Steps = append(c.tl.Steps, st)
+}
+
 // rel is a wall-clock time as the session's timeline time.
 func (s *Session) rel(t time.Time) time.Duration { return t.Sub(s.start) }
 
@@ -74,7 +83,7 @@ func (s *Session) newConn(client netip.AddrPort) *conn {
 		init.Detail = strings.TrimSpace(init.Detail + " A new connection: a new client socket with a new port.")
 	}
 	s.conns = append(s.conns, c)
-	c.tl.Steps = append(c.tl.Steps, init)
+	c.add(init)
 	s.attachKernel(c, nil)
 	return c
 }
@@ -151,13 +160,14 @@ func (s *Session) observeSegs(segs []captured, cur *conn, arrivals []timeline.St
 		c.tl.ISN, c.tl.HasISN = isn, known
 		c.segments++
 		c.bytes[dir] += uint64(cs.seg.Len)
+		st.TCB, st.HasTCB = c.obs.TCB(), true
 		if cs.seg.Flags.Has(fsm.RST) {
 			c.flags |= timeline.ConnReset
 		}
 		if upd.Analysis&timeline.Retransmission != 0 {
 			c.flags |= timeline.ConnRetransmission
 		}
-		c.tl.Steps = append(c.tl.Steps, st)
+		c.add(st)
 		touched[c] = true
 	}
 	if arrivals != nil {
@@ -265,7 +275,7 @@ func (s *Session) pollLocked(now time.Time) {
 				st.Detail = joinDetail(st.Detail, kernelOwnChange(side, old[side], k[side]))
 			}
 		}
-		c.tl.Steps = append(c.tl.Steps, st)
+		c.add(st)
 		s.attachKernel(c, nil)
 	}
 }

@@ -165,6 +165,11 @@ func TestCloseOrdersCapturedObservedPredictedAgree(t *testing.T) {
 				for i, st := range tl.Steps {
 					if st.Event == timeline.Observe {
 						segs++
+						// The variables come from the segments: the sender's
+						// ISS is its SYN's sequence number.
+						if st.Seg.Flags.Has(fsm.SYN) && (!st.HasTCB || st.TCB[st.Dir.From()].ISS != st.Seg.Seq) {
+							t.Errorf("step %d: %s carries ISS %d (has %v), want %d", i, st.Seg.Flags, st.TCB[st.Dir.From()].ISS, st.HasTCB, st.Seg.Seq)
+						}
 					}
 					if st.States != st.Predicted || (st.HasKernel && !st.Agree()) {
 						t.Errorf("step %d (%s %s %s): observed %v, predicted %v, kernel %v: %s", i, st.Event, st.Call, st.Seg.Flags, st.States, st.Predicted, st.Kernel, st.Detail)

@@ -265,7 +265,7 @@ func (m Model) transition(s *timeline.Step, prev [2]fsm.State) []string {
 // ISS and IRS unless absolute numbers are on.
 func (m Model) vars(s *timeline.Step) []string {
 	if !s.HasTCB {
-		return []string{m.st.Dim.Render("variables: not known (seen on the wire)")}
+		return []string{m.st.Dim.Render("variables: no segment yet")}
 	}
 	t := s.TCB[m.side]
 	var old fsm.TCB

@@ -59,7 +59,7 @@ func TestPanelShowsStateTransitionVariablesAndCalls(t *testing.T) {
 		{"client-syn-ack", fixture.Echo(), fsm.Client, 6, false, []string{"[ESTABLISHED]", "(SYN-SENT)", "SYN-SENT → ESTABLISHED", "rcv SYN,ACK", "connect()"}},
 		{"server-close-wait-absolute", fixture.Echo(), fsm.Server, 17, true, []string{"[CLOSE-WAIT]", "rcv ACK,FIN", "SND.NXT 5001", "accept()"}},
 		{"session-kernel-disagrees", fixture.Session(), fsm.Client, 5, false, []string{"kernel    ESTABLISHED ≠", "predicted SYN-SENT"}},
-		{"capture-no-variables", fixture.Capture(), fsm.Server, 3, false, []string{"variables: not known", "(none yet)"}},
+		{"capture-no-variables", fixture.NoVariables(fixture.Capture()), fsm.Server, 3, false, []string{"variables: no segment yet", "(none yet)"}},
 	}
 	for _, c := range cases {
 		for _, sz := range sizes {
