@@ -19,7 +19,7 @@ import (
 // line below, indented to the arrow.
 const (
 	colTime  = 9
-	colEvent = 7
+	colEvent = 8 // "segment" and a space
 	colState = 13
 	colArrow = 46
 )
@@ -81,8 +81,17 @@ func (tw *TextWriter) WriteStep(tl *timeline.Timeline, i int) {
 	b.WriteString(" ")
 	b.WriteString(s.States[fsm.Server].String())
 	fmt.Fprintln(tw.w, strings.TrimRight(b.String(), " "))
+	indent := strings.Repeat(" ", colTime+2+colEvent)
+	if s.HasKernel {
+		// The echo session's other two views of the truth.
+		verdict := "all three agree"
+		if !s.Agree() {
+			verdict = "DISAGREE"
+		}
+		fmt.Fprintf(tw.w, "%skernel %s/%s · predicted %s/%s · %s\n", indent,
+			s.Kernel[fsm.Client], s.Kernel[fsm.Server], s.Predicted[fsm.Client], s.Predicted[fsm.Server], verdict)
+	}
 	if !tw.opts.NoNotes {
-		indent := strings.Repeat(" ", colTime+2+colEvent)
 		fmt.Fprintln(tw.w, indent+narrate.Note(tl, i, tw.lang))
 	}
 }

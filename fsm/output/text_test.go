@@ -10,8 +10,10 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/tcpviz/tcpviz/fsm"
 	"github.com/tcpviz/tcpviz/fsm/narrate"
 	"github.com/tcpviz/tcpviz/fsm/sim"
+	"github.com/tcpviz/tcpviz/fsm/timeline"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -132,5 +134,41 @@ func TestTextLadderColumns(t *testing.T) {
 				t.Errorf("%s step %d: server state not at column %d: %q", name, i, col, l)
 			}
 		}
+	}
+}
+
+// TestTextKernelLine checks the echo session's extra line: the kernel's
+// and the simulator's states, and whether all three agree.
+func TestTextKernelLine(t *testing.T) {
+	est := [2]fsm.State{fsm.Established, fsm.Established}
+	for _, c := range []struct {
+		name string
+		step timeline.Step
+		want string
+	}{
+		{"agree", timeline.Step{Event: timeline.App, Call: "client.recv()", States: est, Predicted: est, Kernel: est, HasKernel: true},
+			"kernel ESTABLISHED/ESTABLISHED · predicted ESTABLISHED/ESTABLISHED · all three agree"},
+		{"disagree", timeline.Step{Event: timeline.App, Call: "client.close()", States: est, Predicted: est,
+			Kernel: [2]fsm.State{fsm.FinWait1, fsm.Established}, HasKernel: true},
+			"kernel FIN-WAIT-1/ESTABLISHED · predicted ESTABLISHED/ESTABLISHED · DISAGREE"},
+		{"no kernel", timeline.Step{Event: timeline.App, Call: "client.recv()", States: est}, ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			tl := &timeline.Timeline{Steps: []timeline.Step{c.step}}
+			var buf bytes.Buffer
+			tw := NewTextWriter(&buf, narrate.EN, TextOptions{NoNotes: true})
+			tw.WriteStep(tl, 0)
+			if err := tw.Flush(); err != nil {
+				t.Fatal(err)
+			}
+			lines := strings.Split(strings.TrimRight(buf.String(), "\n"), "\n")
+			got := ""
+			if len(lines) > 1 {
+				got = strings.TrimSpace(lines[1])
+			}
+			if got != c.want {
+				t.Errorf("got %q, want %q", got, c.want)
+			}
+		})
 	}
 }
