@@ -22,6 +22,15 @@ import (
 type simOptions struct {
 	writePcap string
 	force     bool
+	rfc       bool
+}
+
+// config is the simulation the flags ask for.
+func (so *simOptions) config() sim.Config {
+	if so.rfc {
+		return sim.RFCConfig()
+	}
+	return sim.DefaultConfig()
 }
 
 func newSimCmd(opts *globalOptions) *cobra.Command {
@@ -30,7 +39,8 @@ func newSimCmd(opts *globalOptions) *cobra.Command {
 		Use:   "sim [SCENARIO]",
 		Short: "Play a simulated scenario (default: " + sim.DefaultScenario + ")",
 		Long: `Play one of the built-in scenarios on two simulated RFC 9293 endpoints
-joined by a 10 ms link: in the interactive view on a terminal, or as a text
+joined by a 10 ms link, Linux-like by default (--rfc for the letter of the
+RFC where the two differ): in the interactive view on a terminal, or as a text
 ladder (--format text, the default when stdout is not a terminal) or JSON
 Lines (--format json).
 
@@ -38,7 +48,8 @@ Scenarios: ` + strings.Join(sim.Names(), ", ") + `
 ('tcpviz scenarios' says what each one shows.)`,
 		Example: `  tcpviz sim lost-fin --format text
   tcpviz sim echo --format json --lang zh
-  tcpviz sim half-close --write-pcap half-close.pcap`,
+  tcpviz sim half-close --write-pcap half-close.pcap
+  tcpviz sim unread-rst --rfc`,
 		Args: cobra.ArbitraryArgs,
 		ValidArgsFunction: func(_ *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
 			if len(args) > 0 {
@@ -53,6 +64,7 @@ Scenarios: ` + strings.Join(sim.Names(), ", ") + `
 	f := cmd.Flags()
 	f.StringVar(&so.writePcap, "write-pcap", "", "also write the simulated segments to this pcap `FILE`")
 	f.BoolVar(&so.force, "force", false, "overwrite the --write-pcap file if it exists")
+	f.BoolVar(&so.rfc, "rfc", false, "endpoints follow the letter of RFC 9293 where Linux differs (close() with unread data sends FIN, not RST)")
 	return cmd
 }
 
@@ -85,7 +97,7 @@ func runSim(stdout io.Writer, opts *globalOptions, so *simOptions, args []string
 			return err
 		}
 	}
-	s, err := sim.Play(sc, sim.DefaultConfig())
+	s, err := sim.Play(sc, so.config())
 	if err != nil {
 		if pcap != nil {
 			pcap.Close()
@@ -105,7 +117,7 @@ func runSim(stdout io.Writer, opts *globalOptions, so *simOptions, args []string
 
 	switch format {
 	case "tui":
-		return tui.RunSimulation(simTUIOptions(lang, name))
+		return tui.RunSimulation(simTUIOptions(lang, name, so.config()))
 	case "json":
 		return output.NewJSONWriter(stdout, lang).WriteTimeline(s.Timeline())
 	default:
@@ -115,7 +127,7 @@ func runSim(stdout io.Writer, opts *globalOptions, so *simOptions, args []string
 
 // simTUIOptions opens the view on scenario name, with every built-in
 // scenario to choose from.
-func simTUIOptions(lang narrate.Lang, name string) tui.SimOptions {
+func simTUIOptions(lang narrate.Lang, name string, cfg sim.Config) tui.SimOptions {
 	var scs []tui.Scenario
 	for _, sc := range sim.Builtin() {
 		scs = append(scs, tui.Scenario{Name: sc.Name, Description: sc.Description})
@@ -125,7 +137,7 @@ func simTUIOptions(lang narrate.Lang, name string) tui.SimOptions {
 		Scenarios: scs,
 		Initial:   name,
 		Load: func(name string) (timeline.Player, error) {
-			return sim.Load(name)
+			return sim.LoadWith(name, cfg)
 		},
 	}
 }

@@ -84,6 +84,20 @@ func TestSimCLI(t *testing.T) {
 		}
 	})
 
+	t.Run("--rfc: close() with unread data sends FIN, as RFC 9293 writes it", func(t *testing.T) {
+		linux, _, code := runSimBinary(t, bin, "sim", "unread-rst", "--format", "text")
+		rfc, _, code2 := runSimBinary(t, bin, "sim", "unread-rst", "--rfc", "--format", "text")
+		if code != 0 || code2 != 0 {
+			t.Fatalf("exit %d, %d", code, code2)
+		}
+		if !strings.Contains(linux, "──ACK,RST seq=1 ack=6") || strings.Contains(linux, "ACK,FIN") {
+			t.Errorf("by default (Linux) the server's close() should send RST:\n%s", linux)
+		}
+		if strings.Contains(rfc, "RST") || !strings.Contains(rfc, "ACK,FIN") || !strings.Contains(rfc, "CLOSE-WAIT") {
+			t.Errorf("with --rfc the server's close() should send FIN and leave the client in CLOSE-WAIT:\n%s", rfc)
+		}
+	})
+
 	t.Run("scenarios", func(t *testing.T) {
 		out, _, code := runSimBinary(t, bin, "scenarios")
 		lines := strings.Split(strings.TrimSpace(out), "\n")

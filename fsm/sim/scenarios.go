@@ -181,10 +181,13 @@ func Lookup(name string) (Scenario, bool) {
 
 // Load plays the built-in scenario called name on the default
 // configuration. An unknown name's error lists the valid ones.
-func Load(name string) (*Sim, error) {
+func Load(name string) (*Sim, error) { return LoadWith(name, DefaultConfig()) }
+
+// LoadWith plays the built-in scenario called name with cfg.
+func LoadWith(name string, cfg Config) (*Sim, error) {
 	sc, ok := Lookup(name)
 	if !ok {
 		return nil, fmt.Errorf("unknown scenario %q (valid: %s)", name, strings.Join(Names(), ", "))
 	}
-	return Play(sc, DefaultConfig())
+	return Play(sc, cfg)
 }

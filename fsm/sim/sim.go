@@ -37,6 +37,16 @@ func DefaultConfig() Config {
 	}
 }
 
+// RFCConfig is DefaultConfig with endpoints that follow the letter of
+// RFC 9293 where Linux differs (fsm.RFCConfig): close() with unread data
+// sends FIN, data after close() is accepted, the sequence checks are
+// §3.10.7.4's.
+func RFCConfig() Config {
+	c := DefaultConfig()
+	c.Endpoint = [2]fsm.Config{fsm.RFCConfig(1000), fsm.RFCConfig(5000)}
+	return c
+}
+
 // Errors of the simulator.
 var (
 	ErrNotInFlight = errors.New("segment is not in flight at that step")
