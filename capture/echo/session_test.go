@@ -259,6 +259,20 @@ func TestRestartShowsEADDRINUSEThenSOREUSEADDR(t *testing.T) {
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
+// TestReadmeListsEveryAction keeps the README's table of the session's
+// keys in step with the actions.
+func TestReadmeListsEveryAction(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range actionDefs {
+		if row := "| `" + d.key + "` | " + d.label + " |"; !strings.Contains(string(readme), row) {
+			t.Errorf("README.md lacks the row %s", row)
+		}
+	}
+}
+
 func TestActionKeysAreUniqueAndOffTheViewsKeys(t *testing.T) {
 	s := newTestSession(t, false)
 	seen := map[string]string{}

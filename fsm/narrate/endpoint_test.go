@@ -92,6 +92,8 @@ func TestSendNotesUseLadderNumbers(t *testing.T) {
 				States: [2]fsm.State{fsm.SynSent, fsm.Listen}},
 			{Event: timeline.Send, Dir: fsm.S2C, Seg: fsm.Segment{Seq: 5001, Ack: 1006, Flags: fsm.ACK | fsm.PSH, Window: 65535, Len: 5},
 				States: [2]fsm.State{fsm.Established, fsm.Established}},
+			{Event: timeline.Send, Dir: fsm.S2C, Seg: fsm.Segment{Seq: 5001, Ack: 1006, Flags: fsm.ACK | fsm.PSH, Window: 65535, Len: 5},
+				States: [2]fsm.State{fsm.Established, fsm.Established}, Analysis: timeline.Retransmission},
 		},
 	}
 	for _, c := range []struct {
@@ -102,6 +104,8 @@ func TestSendNotesUseLadderNumbers(t *testing.T) {
 		{1, EN, "The client sends SYN (seq=0 len=0; initial sequence number 1000). The client moves CLOSED → SYN-SENT."},
 		{1, ZH, "客户端发送 SYN（seq=0 len=0，初始序号 1000）。客户端：CLOSED → SYN-SENT。"},
 		{2, EN, "The server sends ACK,PSH (seq=1 ack=6 len=5). The client moves SYN-SENT → ESTABLISHED. The server moves LISTEN → ESTABLISHED."},
+		{3, EN, "The server sends ACK,PSH (seq=1 ack=6 len=5): a retransmission."},
+		{3, ZH, "服务器发送 ACK,PSH（seq=1 ack=6 len=5）：这是重传。"},
 	} {
 		if got := Note(tl, c.i, c.lang); got != c.want {
 			t.Errorf("step %d lang %d:\n got %q\nwant %q", c.i, c.lang, got, c.want)

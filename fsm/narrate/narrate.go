@@ -142,13 +142,13 @@ func fallback(tl *timeline.Timeline, i int, lang Lang) string {
 		}[s.Event]
 		from := s.Dir.From()
 		if lang == ZH {
-			fmt.Fprintf(&b, "%s%s %s（%s）。", sideName(from, lang), verb[1], s.Seg.Flags, numbers(tl, s, lang))
+			fmt.Fprintf(&b, "%s%s %s（%s）%s。", sideName(from, lang), verb[1], s.Seg.Flags, numbers(tl, s, lang), again(s, lang))
 		} else {
 			sep := " "
 			if strings.HasPrefix(verb[0], "'") {
 				sep = ""
 			}
-			fmt.Fprintf(&b, "The %s%s%s %s (%s).", from, sep, verb[0], s.Seg.Flags, numbers(tl, s, lang))
+			fmt.Fprintf(&b, "The %s%s%s %s (%s)%s.", from, sep, verb[0], s.Seg.Flags, numbers(tl, s, lang), again(s, lang))
 		}
 	case timeline.Timer:
 		if lang == ZH {
@@ -193,6 +193,21 @@ func numbers(tl *timeline.Timeline, s *timeline.Step, lang Lang) string {
 		return out + "; initial sequence number " + isn
 	}
 	return out
+}
+
+// again says that a segment repeats one sent before.
+func again(s *timeline.Step, lang Lang) string {
+	switch {
+	case s.Analysis&timeline.Retransmission != 0 && lang == ZH:
+		return "：这是重传"
+	case s.Analysis&timeline.Retransmission != 0:
+		return ": a retransmission"
+	case s.Analysis&timeline.Duplicate != 0 && lang == ZH:
+		return "：这是重复的报文"
+	case s.Analysis&timeline.Duplicate != 0:
+		return ": a duplicate"
+	}
+	return ""
 }
 
 func sideName(s fsm.Side, lang Lang) string {

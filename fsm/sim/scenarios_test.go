@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"os"
 	"reflect"
 	"slices"
 	"strings"
@@ -308,5 +309,18 @@ func TestUnknownScenario(t *testing.T) {
 	_, err := Load("nope")
 	if err == nil || !strings.Contains(err.Error(), "echo") {
 		t.Fatalf("Load(nope) = %v, want an error listing echo", err)
+	}
+}
+
+// TestReadmeListsEveryScenario keeps the README's scenario table complete.
+func TestReadmeListsEveryScenario(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range Names() {
+		if !strings.Contains(string(readme), "| `"+name+"`") {
+			t.Errorf("README.md's scenario table lacks %s", name)
+		}
 	}
 }
