@@ -37,8 +37,7 @@ func RunSimulation(opts SimOptions) error {
 	if opts.Load == nil {
 		return errors.New("no scenario loader")
 	}
-	_, err := tea.NewProgram(newSimModel(opts, noColor())).Run()
-	return err
+	return run(newSimModel(opts, noColor()))
 }
 
 // CaptureOptions start the view on captured traffic (replay or live).
@@ -59,8 +58,7 @@ func newCaptureModel(updates <-chan timeline.Batch, opts CaptureOptions, mono bo
 // RunCapture opens the connection list on the batches a capture sends and
 // returns when the user quits. The channel is closed after the batch with Done.
 func RunCapture(updates <-chan timeline.Batch, opts CaptureOptions) error {
-	_, err := tea.NewProgram(newCaptureModel(updates, opts, noColor())).Run()
-	return err
+	return run(newCaptureModel(updates, opts, noColor()))
 }
 
 // SessionOptions start the view on a driven session (the echo session).
@@ -84,7 +82,7 @@ func RunSession(s timeline.Session, opts SessionOptions) error {
 }
 
 func runSession(s timeline.Session, opts SessionOptions, mono bool, popts ...tea.ProgramOption) error {
-	_, err := tea.NewProgram(newSessionModel(s, opts, mono), popts...).Run()
+	err := run(newSessionModel(s, opts, mono), popts...)
 	if cerr := s.Close(); err == nil {
 		err = cerr
 	}
