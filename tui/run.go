@@ -51,6 +51,7 @@ func newCaptureModel(updates <-chan timeline.Batch, opts CaptureOptions, mono bo
 	m := newModel(modeCapture, opts.Lang, mono)
 	m.updates, m.live, m.source = updates, opts.Live, opts.Source
 	m.list = connlist.New(m.st, opts.Source)
+	m.list.SetLive(opts.Live)
 	m.screen = screenList
 	return m
 }

@@ -88,6 +88,7 @@ type Model struct {
 	done     bool
 	err      error
 	source   string
+	live     bool // a live capture: the kernel's drop counter matters
 	width    int
 	height   int
 }
@@ -108,6 +109,10 @@ func New(st styles.Styles, source string) Model {
 	m.table.SetColumns(m.columns())
 	return m
 }
+
+// SetLive says the list shows a live capture, whose kernel drop counter
+// it then shows.
+func (m *Model) SetLive(live bool) { m.live = live }
 
 // SetStyles replaces the styles.
 func (m *Model) SetStyles(st styles.Styles) {
@@ -338,7 +343,10 @@ func (m Model) View() string {
 	}
 	title += m.st.Dim.Render(" · sorted by " + sortNames[m.sort])
 	s := m.stats
-	stats := fmt.Sprintf("packets %d · malformed %d · non-TCP %d · kernel drops %d", s.Packets, s.Malformed, s.NonTCP, s.Dropped)
+	stats := fmt.Sprintf("packets %d · malformed %d · non-TCP %d", s.Packets, s.Malformed, s.NonTCP)
+	if m.live {
+		stats += fmt.Sprintf(" · kernel drops %d", s.Dropped)
+	}
 	var status string
 	switch {
 	case m.err != nil:

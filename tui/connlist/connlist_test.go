@@ -82,3 +82,16 @@ func TestApplyBeforeSize(t *testing.T) {
 		t.Errorf("the row applied before the size should show once sized:\n%s", v)
 	}
 }
+
+// The kernel's drop counter means something only for a live capture.
+func TestDropCounterOnlyWhenLive(t *testing.T) {
+	for _, live := range []bool{false, true} {
+		m := New(styles.New(true, true), "src")
+		m.SetLive(live)
+		m.SetSize(120, 20)
+		m.Apply(timeline.Batch{Conns: []timeline.ConnDelta{conn(1, 3)}, Stats: timeline.Stats{Packets: 3, Dropped: 2}})
+		if got := strings.Contains(ansi.Strip(m.View()), "kernel drops 2"); got != live {
+			t.Errorf("live=%v: shows the kernel drop counter: %v", live, got)
+		}
+	}
+}
