@@ -14,7 +14,6 @@ import (
 
 	"github.com/tcpviz/tcpviz/fsm/narrate"
 	"github.com/tcpviz/tcpviz/fsm/timeline"
-	"github.com/tcpviz/tcpviz/tui/endpoint"
 	"github.com/tcpviz/tcpviz/tui/internal/fixture"
 	"github.com/tcpviz/tcpviz/tui/narration"
 	"github.com/tcpviz/tcpviz/tui/picker"
@@ -31,7 +30,6 @@ func updating() bool {
 func TestMain(m *testing.M) {
 	stepview.BaseInterval = time.Hour // only the ticks a test sends advance play
 	narration.NoteFunc = fixture.Note
-	endpoint.TriggerFunc = endpoint.Trigger // goldens do not follow other packages' wording
 	os.Exit(m.Run())
 }
 

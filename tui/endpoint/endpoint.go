@@ -12,6 +12,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/tcpviz/tcpviz/fsm"
+	"github.com/tcpviz/tcpviz/fsm/narrate"
 	"github.com/tcpviz/tcpviz/fsm/timeline"
 	"github.com/tcpviz/tcpviz/tui/index"
 	"github.com/tcpviz/tcpviz/tui/styles"
@@ -244,7 +245,7 @@ func (m Model) connector(a, b []fsm.State, center map[fsm.State]int, cur, prev f
 // with its trigger, or the event that touched this side without one.
 // A line too long for the panel puts the trigger on a second line.
 func (m Model) transition(s *timeline.Step, prev [2]fsm.State) []string {
-	trig := TriggerFunc(m.tl, m.cur, m.side)
+	trig := narrate.Trigger(m.tl, m.cur, m.side)
 	if prev[m.side] != s.States[m.side] {
 		line := prev[m.side].String() + " → " + s.States[m.side].String()
 		if trig == "" {
@@ -361,6 +362,15 @@ func (m Model) calls(h int) []string {
 		out = append(out, mark+st.Render(callLabel(m.tl.Steps[i].Call)))
 	}
 	return out
+}
+
+// callLabel is a call without its side: `client.send("hello")` is
+// `send("hello")` in the client's panel.
+func callLabel(call string) string {
+	if i := strings.IndexByte(call, '.'); i > 0 && i < strings.IndexByte(call+"(", '(') {
+		return call[i+1:]
+	}
+	return call
 }
 
 func padRight(s string, w int) string {

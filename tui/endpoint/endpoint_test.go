@@ -19,7 +19,6 @@ import (
 var update = flag.Bool("update", false, "rewrite the golden files")
 
 func TestMain(m *testing.M) {
-	TriggerFunc = Trigger // goldens do not follow narrate's wording
 	os.Exit(m.Run())
 }
 
@@ -57,7 +56,7 @@ func TestPanelShowsStateTransitionVariablesAndCalls(t *testing.T) {
 		wants []string
 	}{
 		{"client-syn-ack", fixture.Echo(), fsm.Client, 6, false, []string{"[ESTABLISHED]", "(SYN-SENT)", "SYN-SENT → ESTABLISHED", "rcv SYN,ACK", "connect()"}},
-		{"server-close-wait-absolute", fixture.Echo(), fsm.Server, 17, true, []string{"[CLOSE-WAIT]", "rcv ACK,FIN", "SND.NXT 5001", "accept()"}},
+		{"server-close-wait-absolute", fixture.Echo(), fsm.Server, 17, true, []string{"[CLOSE-WAIT]", "rcv FIN / snd ACK", "SND.NXT 5001", "accept()"}},
 		{"session-kernel-disagrees", fixture.Session(), fsm.Client, 5, false, []string{"kernel    ESTABLISHED ≠", "predicted SYN-SENT"}},
 		{"capture-no-variables", fixture.NoVariables(fixture.Capture()), fsm.Server, 3, false, []string{"variables: no segment yet", "(none yet)"}},
 	}

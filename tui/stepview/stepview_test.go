@@ -13,7 +13,6 @@ import (
 
 	"github.com/tcpviz/tcpviz/fsm/narrate"
 	"github.com/tcpviz/tcpviz/fsm/timeline"
-	"github.com/tcpviz/tcpviz/tui/endpoint"
 	"github.com/tcpviz/tcpviz/tui/index"
 	"github.com/tcpviz/tcpviz/tui/internal/fixture"
 	"github.com/tcpviz/tcpviz/tui/narration"
@@ -25,7 +24,6 @@ var update = flag.Bool("update", false, "rewrite the golden files")
 func TestMain(m *testing.M) {
 	BaseInterval = time.Hour
 	narration.NoteFunc = fixture.Note
-	endpoint.TriggerFunc = endpoint.Trigger
 	os.Exit(m.Run())
 }
 
