@@ -103,11 +103,7 @@ func runServe(stdout io.Writer, addr string) error {
 
 // runEcho runs the session: the view, or --auto into text or JSON.
 func runEcho(stdout, stderr io.Writer, opts *globalOptions, eo *echoOptions) error {
-	lang, err := opts.parseLang()
-	if err != nil {
-		return err
-	}
-	format, err := opts.outputFormat("text", "json")
+	lang, format, err := opts.parse("text", "json")
 	if err != nil {
 		return err
 	}

@@ -69,22 +69,16 @@ root or CAP_NET_RAW: sudo setcap cap_net_raw+ep $(command -v tcpviz)`,
 }
 
 func runLive(stdout, stderr io.Writer, opts *globalOptions, lo *liveOptions) error {
-	lang, err := opts.parseLang()
-	if err != nil {
-		return err
-	}
-	format, err := opts.outputFormat("text", "json", "summary")
+	lang, format, err := opts.parse("text", "json", "summary")
 	if err != nil {
 		return err
 	}
 	cfg := live.Config{Interface: lo.iface}
-	var match func(*decode.Packet) bool
+	match, err := parseFilter(lo.filter)
+	if err != nil {
+		return err
+	}
 	if lo.filter != "" {
-		expr, err := filter.Parse(lo.filter)
-		if err != nil {
-			return &usageError{fmt.Errorf("--filter: %w", err)}
-		}
-		match = func(p *decode.Packet) bool { return expr.Match(p.Src, p.Dst) }
 		if cfg.Filter, err = filter.Compile(lo.filter, decode.LinkEthernet); err != nil {
 			return &usageError{fmt.Errorf("--filter: %w", err)}
 		}

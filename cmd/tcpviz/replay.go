@@ -12,7 +12,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tcpviz/tcpviz/capture/decode"
-	"github.com/tcpviz/tcpviz/capture/filter"
 	"github.com/tcpviz/tcpviz/capture/pcapfile"
 	"github.com/tcpviz/tcpviz/capture/track"
 	"github.com/tcpviz/tcpviz/fsm"
@@ -73,21 +72,13 @@ the client and is marked mid-stream.`,
 // runReplay checks the arguments, opens the capture (so a bad file fails
 // before any output or view), then reads it into the chosen output.
 func runReplay(stdout, stderr io.Writer, opts *globalOptions, path, filterExpr string) error {
-	lang, err := opts.parseLang()
-	if err != nil {
-		return err
-	}
-	format, err := opts.outputFormat("text", "json", "summary")
+	lang, format, err := opts.parse("text", "json", "summary")
 	if err != nil {
 		return err
 	}
 	var ropts track.ReplayOptions
-	if filterExpr != "" {
-		f, err := filter.Parse(filterExpr)
-		if err != nil {
-			return &usageError{err}
-		}
-		ropts.Match = func(p *decode.Packet) bool { return f.Match(p.Src, p.Dst) }
+	if ropts.Match, err = parseFilter(filterExpr); err != nil {
+		return err
 	}
 	r, err := pcapfile.Open(path)
 	if err != nil {

@@ -1,11 +1,15 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"strings"
 
 	"github.com/charmbracelet/x/term"
 	"github.com/spf13/cobra"
+
+	"github.com/tcpviz/tcpviz/capture/decode"
+	"github.com/tcpviz/tcpviz/capture/filter"
 	"github.com/tcpviz/tcpviz/fsm/narrate"
 )
 
@@ -46,13 +50,27 @@ With no subcommand it runs 'tcpviz sim' on the default scenario.`,
 	return root
 }
 
-// parseLang validates --lang.
-func (o *globalOptions) parseLang() (narrate.Lang, error) {
+// parse validates --lang and resolves --format against the formats the
+// command allows.
+func (o *globalOptions) parse(formats ...string) (narrate.Lang, string, error) {
 	l, err := narrate.ParseLang(o.lang)
 	if err != nil {
-		return l, &usageError{err}
+		return l, "", &usageError{err}
 	}
-	return l, nil
+	f, err := o.outputFormat(formats...)
+	return l, f, err
+}
+
+// parseFilter turns --filter into a packet predicate; nil when empty.
+func parseFilter(expr string) (func(*decode.Packet) bool, error) {
+	if expr == "" {
+		return nil, nil
+	}
+	f, err := filter.Parse(expr)
+	if err != nil {
+		return nil, &usageError{fmt.Errorf("--filter: %w", err)}
+	}
+	return func(p *decode.Packet) bool { return f.Match(p.Src, p.Dst) }, nil
 }
 
 // outputFormat resolves --format against the allowed values; "" means the

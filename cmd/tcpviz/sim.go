@@ -74,11 +74,7 @@ func runSim(stdout io.Writer, opts *globalOptions, so *simOptions, args []string
 	if len(args) > 1 {
 		return usageErrorf("sim takes one scenario, got %d arguments: %s", len(args), strings.Join(args, " "))
 	}
-	lang, err := opts.parseLang()
-	if err != nil {
-		return err
-	}
-	format, err := opts.outputFormat("text", "json")
+	lang, format, err := opts.parse("text", "json")
 	if err != nil {
 		return err
 	}
