@@ -80,7 +80,7 @@ func runLive(stdout, stderr io.Writer, opts *globalOptions, lo *liveOptions) err
 	}
 	if lo.filter != "" {
 		if cfg.Filter, err = filter.Compile(lo.filter, decode.LinkEthernet); err != nil {
-			return &usageError{fmt.Errorf("--filter: %w", err)}
+			return &usageError{err}
 		}
 	}
 	h, err := live.Open(cfg)

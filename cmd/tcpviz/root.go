@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"os"
 	"strings"
 
@@ -68,7 +67,7 @@ func parseFilter(expr string) (func(*decode.Packet) bool, error) {
 	}
 	f, err := filter.Parse(expr)
 	if err != nil {
-		return nil, &usageError{fmt.Errorf("--filter: %w", err)}
+		return nil, &usageError{err}
 	}
 	return func(p *decode.Packet) bool { return f.Match(p.Src, p.Dst) }, nil
 }
