@@ -3,6 +3,7 @@ package timeline
 import (
 	"fmt"
 	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/tcpviz/tcpviz/fsm"
@@ -81,6 +82,15 @@ type Step struct {
 // all agree (echo session).
 func (s *Step) Agree() bool {
 	return s.HasKernel && s.Kernel == s.States && s.Predicted == s.States
+}
+
+// CallWithoutSide is the step's call as its own endpoint's panel shows it:
+// `client.send("hello")` is `send("hello")`.
+func (s *Step) CallWithoutSide() string {
+	if i := strings.IndexByte(s.Call, '.'); i > 0 && i < strings.IndexByte(s.Call+"(", '(') {
+		return s.Call[i+1:]
+	}
+	return s.Call
 }
 
 // Conn names a connection by its two endpoints.

@@ -359,18 +359,9 @@ func (m Model) calls(h int) []string {
 		if i == m.cur {
 			st, mark = m.st.Transition, "▸ "
 		}
-		out = append(out, mark+st.Render(callLabel(m.tl.Steps[i].Call)))
+		out = append(out, mark+st.Render(m.tl.Steps[i].CallWithoutSide()))
 	}
 	return out
-}
-
-// callLabel is a call without its side: `client.send("hello")` is
-// `send("hello")` in the client's panel.
-func callLabel(call string) string {
-	if i := strings.IndexByte(call, '.'); i > 0 && i < strings.IndexByte(call+"(", '(') {
-		return call[i+1:]
-	}
-	return call
 }
 
 func padRight(s string, w int) string {

@@ -281,7 +281,7 @@ func (m Model) area(w int, row index.Row, s *timeline.Step, current bool) string
 	case index.KindInit:
 		return arrow.Render(pad("start", w, false))
 	case index.KindApp:
-		return m.event(w, s.Actor, "◆", callName(s.Call), event)
+		return m.event(w, s.Actor, "◆", s.CallWithoutSide(), event)
 	case index.KindTimer:
 		return m.event(w, s.Actor, "◷", TimerLabel(s.Why[s.Actor]), event)
 	}
@@ -405,14 +405,6 @@ func Preview(p []byte, n int) string {
 	}
 	b.WriteByte('"')
 	return b.String()
-}
-
-// callName drops the side prefix of a call label ("client.connect()").
-func callName(call string) string {
-	if i := strings.IndexByte(call, '.'); i > 0 && i < strings.IndexByte(call+"(", '(') {
-		return call[i+1:]
-	}
-	return call
 }
 
 // TimerLabel names the timer behind reason r.
