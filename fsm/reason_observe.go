@@ -47,6 +47,8 @@ const (
 
 	ObsSynDelivered // a SYN reached a server known to LISTEN: LISTEN → SYN-RECEIVED (Config.Listening)
 
+	ObsTimeWaitReused // a new connection's SYN on the same addresses and ports ends the side's TIME-WAIT early: → CLOSED (RFC 9293 §3.6, MAY-2)
+
 	observerReasonsEnd
 )
 

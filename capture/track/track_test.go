@@ -88,6 +88,14 @@ func TestPortReuseStartsANewConnection(t *testing.T) {
 		b.States() != [2]fsm.State{fsm.Established, fsm.Established} {
 		t.Errorf("first %d segments %v, second %d segments %v", a.Segments(), a.States(), b.Segments(), b.States())
 	}
+	// The new SYN ends the old connection's TIME-WAIT (RFC 9293 §3.6,
+	// MAY-2): its timeline closes with a timer step at the SYN's time.
+	old := tr.Timeline(tr.Conn(0))
+	last := old.Steps[len(old.Steps)-1]
+	if tr.Conn(0).States() != [2]fsm.State{fsm.Closed, fsm.Closed} || last.Event != timeline.Timer ||
+		last.Why[fsm.Client] != fsm.ObsTimeWaitReused || last.T != 6*time.Millisecond {
+		t.Errorf("the old connection ends %v with %s at %v (%v), want CLOSED/CLOSED by a timer at the new SYN", tr.Conn(0).States(), last.Event, last.T, last.Why)
+	}
 	// A stray ACK after the first connection is done but before any SYN
 	// stays in it (not a new connection).
 	tr2 := New(Options{})

@@ -177,7 +177,11 @@ func (t *Tracker) Add(ts int64, p *decode.Packet) {
 		c = t.conn(index(*slot))
 		t.expireConn(c, now)
 		if flags&(fsm.SYN|fsm.ACK|fsm.RST) == fsm.SYN && c.obs.Done() {
-			// Port reuse: a new SYN after the old connection ended.
+			// Port reuse: a new SYN after the old connection ended. A side
+			// still in TIME-WAIT gives the 4-tuple up to the new one.
+			if u, ok := c.obs.EndTimeWait(); ok {
+				t.appendTimer(c, now, u)
+			}
 			c = t.newConn(&k, srcIsLo, flags, now)
 			*slot = slotOf(c.id, h)
 		}
@@ -291,13 +295,7 @@ func (t *Tracker) expireConn(c *Conn, now time.Duration) {
 			break
 		}
 		fired = true
-		if t.opts.Timelines {
-			actor := fsm.Client
-			if u.Why[fsm.Client] == fsm.ReasonNone {
-				actor = fsm.Server
-			}
-			t.appendStep(c, timeline.Step{T: at, Event: timeline.Timer, Actor: actor, States: u.States, Why: u.Why})
-		}
+		t.appendTimer(c, at, u)
 	}
 	if at, ok := c.obs.NextExpiry(); fired && ok {
 		t.expiry.push(expiry{at: at, idx: c.id})
@@ -308,6 +306,19 @@ func (t *Tracker) expireConn(c *Conn, now time.Duration) {
 // packet. (Deadlines after the end are not reached: the capture does not
 // show them, and the states stay TIME-WAIT.)
 func (t *Tracker) Finish() { t.expireDue(t.now) }
+
+// appendTimer records an inferred state change with no segment: the side
+// whose reason it is acts.
+func (t *Tracker) appendTimer(c *Conn, at time.Duration, u observe.Update) {
+	if !t.opts.Timelines {
+		return
+	}
+	actor := fsm.Client
+	if u.Why[fsm.Client] == fsm.ReasonNone {
+		actor = fsm.Server
+	}
+	t.appendStep(c, timeline.Step{T: at, Event: timeline.Timer, Actor: actor, States: u.States, Why: u.Why})
+}
 
 func (t *Tracker) appendStep(c *Conn, s timeline.Step) {
 	tl := t.tls[c.id]

@@ -95,6 +95,10 @@ func init() {
 			en: "2·MSL has passed on the capture's clock since the {side} entered TIME-WAIT: it is CLOSED.",
 			zh: "按抓包的时间计算，{sidezh}进入 TIME-WAIT 已满 2·MSL：进入 CLOSED。",
 		},
+		fsm.ObsTimeWaitReused: {
+			en: "A new connection's SYN uses the same addresses and ports, so the {side}'s TIME-WAIT for this one ends early: it is CLOSED, and the 4-tuple belongs to the new connection (RFC 9293 §3.6 allows a SYN to reopen from TIME-WAIT; Linux does).",
+			zh: "新连接的 SYN 使用了相同的地址和端口，因此{sidezh}为这个连接保持的 TIME-WAIT 提前结束：进入 CLOSED，这个四元组归新连接使用（RFC 9293 §3.6 允许 SYN 从 TIME-WAIT 重新打开连接；Linux 正是这样做的）。",
+		},
 		fsm.ObsRstSent: {
 			en: "The {side} sends a RST: it has aborted the connection (or has none), so it is CLOSED.",
 			zh: "{sidezh}发送 RST：它中止了连接（或者本来就没有这个连接），处于 CLOSED。",

@@ -215,6 +215,26 @@ func (o *Observer) Expire(t time.Duration) (Update, bool) {
 	return u, true
 }
 
+// EndTimeWait closes the sides still in TIME-WAIT because a new
+// connection's SYN reuses the same addresses and ports. RFC 9293 §3.6 lets
+// a TIME-WAIT endpoint accept such a SYN and reopen (MAY-2), and Linux does
+// (tcp_timewait_state_process: TCP_TW_SYN); either way the old
+// incarnation's TIME-WAIT is over. It reports false if no side was in
+// TIME-WAIT.
+func (o *Observer) EndTimeWait() (Update, bool) {
+	var u Update
+	ended := false
+	for i := range o.s {
+		if s := &o.s[i]; s.state == fsm.TimeWait {
+			s.state = fsm.Closed
+			u.Why[i] = fsm.ObsTimeWaitReused
+			ended = true
+		}
+	}
+	u.States = o.States()
+	return u, ended
+}
+
 // TCB returns each side's variables as far as the capture shows them, for
 // the view; a variable whose value was never seen is zero. RCV.NXT assumes
 // every segment seen was delivered.
