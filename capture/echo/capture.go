@@ -19,6 +19,7 @@ type captured struct {
 	at       time.Time
 	src, dst netip.AddrPort
 	seg      fsm.Segment
+	wscale   int8 // the window scale option, -1 if none (decode.Packet.WScale)
 }
 
 // capturer runs the loopback capture for the session's port and keeps what
@@ -64,7 +65,7 @@ func (c *capturer) packet(data []byte, ci gopacket.CaptureInfo) {
 	seg := c.pkt.Seg
 	seg.Payload = bytes.Clone(seg.Payload)
 	c.mu.Lock()
-	c.segs = append(c.segs, captured{at: ci.Timestamp, src: c.pkt.Src, dst: c.pkt.Dst, seg: seg})
+	c.segs = append(c.segs, captured{at: ci.Timestamp, src: c.pkt.Src, dst: c.pkt.Dst, seg: seg, wscale: c.pkt.WScale})
 	c.n++
 	c.mu.Unlock()
 }

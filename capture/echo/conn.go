@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tcpviz/tcpviz/capture/decode"
 	"github.com/tcpviz/tcpviz/capture/kernel"
 	"github.com/tcpviz/tcpviz/fsm"
 	"github.com/tcpviz/tcpviz/fsm/observe"
@@ -23,6 +24,7 @@ type conn struct {
 	sim     *sim.Sim
 	simBase time.Duration // session time at which the simulator's clock read 0
 	obs     observe.Observer
+	wscale  decode.WindowScale
 	states  [2]fsm.State // the observed states now (the timeline's States)
 
 	client     netip.AddrPort // the client socket's address; zero before connect
@@ -68,7 +70,7 @@ func (s *Session) newConn(client netip.AddrPort) *conn {
 	cfg.Delay = 50 * time.Microsecond // loopback
 	cfg.Source = "echo session"
 	c := &conn{id: len(s.conns) + 1, sim: sim.New(cfg), simBase: now, client: client,
-		obs: observe.New(observe.DefaultConfig(), false)}
+		obs: observe.New(observe.DefaultConfig(), false), wscale: decode.NewWindowScale()}
 	c.tl.Source = "echo " + s.server.String()
 	c.tl.Conn = timeline.Conn{Client: cfg.Client, Server: s.server}
 	if s.lfd >= 0 {
@@ -127,6 +129,7 @@ func (s *Session) observeSegs(segs []captured, cur *conn, arrivals []timeline.St
 		// The session made the listener, so it knows whether a SYN reaches
 		// a LISTEN socket; a plain capture would have to wait for the answer.
 		c.obs.SetListening(s.lfd >= 0)
+		cs.seg.Window = c.wscale.Scale(dir.From(), &cs.seg, cs.wscale)
 		upd := c.obs.Observe(t, dir, &cs.seg)
 		c.states = upd.States
 		st := timeline.Step{T: t, Event: timeline.Observe, Dir: dir, Seg: cs.seg, Analysis: upd.Analysis,

@@ -48,10 +48,10 @@ type Conn struct {
 	id       uint32
 	sent     uint32 // steps already handed out in a batch
 	flags    timeline.ConnFlags
-	clientLo bool    // the client is key.lo
-	wscale   [2]int8 // window scale shift per side from its SYN; -1 unknown
-	dirty    bool    // has steps not yet in a batch
-	base     uint32  // Stream, HandOff: steps dropped from the front of the timeline
+	clientLo bool // the client is key.lo
+	wscale   decode.WindowScale
+	dirty    bool   // has steps not yet in a batch
+	base     uint32 // Stream, HandOff: steps dropped from the front of the timeline
 }
 
 // StepNumber is the number, in the connection's whole history, of step i of
@@ -195,14 +195,7 @@ func (t *Tracker) Add(ts int64, p *decode.Packet) {
 		dir = fsm.C2S
 	}
 	seg := p.Seg
-	from := dir.From()
-	if flags.Has(fsm.SYN) {
-		// RFC 7323 §2.2: the option is sent only on SYNs, and the window of
-		// a SYN itself is never scaled.
-		c.wscale[from] = p.WScale
-	} else if c.wscale[0] >= 0 && c.wscale[1] >= 0 {
-		seg.Window <<= uint(c.wscale[from])
-	}
+	seg.Window = c.wscale.Scale(dir.From(), &seg, p.WScale)
 	if !t.opts.Timelines {
 		seg.Payload = nil
 	}
@@ -245,7 +238,7 @@ func (t *Tracker) newConn(k *key, srcIsLo bool, flags fsm.Flags, now time.Durati
 		t.chunks = append(t.chunks, make([]Conn, 0, size))
 	}
 	last := &t.chunks[len(t.chunks)-1]
-	*last = append(*last, Conn{key: *k, id: id, first: now, wscale: [2]int8{-1, -1}})
+	*last = append(*last, Conn{key: *k, id: id, first: now, wscale: decode.NewWindowScale()})
 	t.n++
 	c := t.conn(id)
 	// The client sent the first SYN; a SYN,ACK's receiver is the client; a
