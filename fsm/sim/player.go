@@ -21,12 +21,15 @@ type Scenario struct {
 }
 
 // Play runs a scenario to its end on cfg (cfg.Source is set to "scenario
-// NAME") and returns the simulation, which implements timeline.Player.
+// NAME", and the variant if any) and returns the simulation, which implements timeline.Player.
 func Play(sc Scenario, cfg Config) (*Sim, error) {
 	if sc.Configure != nil {
 		sc.Configure(&cfg)
 	}
 	cfg.Source = "scenario " + sc.Name
+	if cfg.Variant != "" {
+		cfg.Source += " (" + cfg.Variant + ")"
+	}
 	s := newSim(cfg, sc.Script, sc.Faults)
 	var calls []string
 	for _, a := range sc.Setup {

@@ -20,6 +20,7 @@ type Config struct {
 	Hold           time.Duration // extra delay of a segment the link holds back (FaultDelay)
 	DupGap         time.Duration // how long after the original a duplicate arrives
 	Source         string        // the timeline's Source, e.g. "scenario echo"
+	Variant        string        // said after a scenario's name when not the default, e.g. "RFC 9293 as written"
 }
 
 // DefaultConfig returns the simulation tcpviz shows by default: client
@@ -44,6 +45,7 @@ func DefaultConfig() Config {
 func RFCConfig() Config {
 	c := DefaultConfig()
 	c.Endpoint = [2]fsm.Config{fsm.RFCConfig(1000), fsm.RFCConfig(5000)}
+	c.Variant = "RFC 9293 as written"
 	return c
 }
 
