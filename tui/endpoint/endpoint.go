@@ -177,22 +177,47 @@ func (m Model) diagram(cur, prev fsm.State) []string {
 		rows = narrowRows
 	}
 	connectors := m.width >= 36 && m.height >= 28
-	center := map[fsm.State]int{}
-	out := make([]string, 0, 2*len(rows))
-	for ri, r := range rows {
+	// Lay every row out first: the active-open rail needs SYN-SENT's
+	// column while it draws the rows above.
+	start, center := map[fsm.State]int{}, map[fsm.State]int{}
+	for _, r := range rows {
 		total := 0
 		for _, st := range r {
 			total += len(st.String()) + 2
 		}
 		gap := max((m.width-total)/(len(r)+1), 1)
+		col := 0
+		for _, st := range r {
+			col += gap
+			start[st], center[st] = col, col+(len(st.String())+2)/2
+			col += len(st.String()) + 2
+		}
+	}
+	rail := -1
+	if connectors {
+		rail = m.activeOpenRail(start, center)
+	}
+	railStyle := m.st.Dim
+	if prev == fsm.Closed && cur == fsm.SynSent {
+		railStyle = m.st.Transition
+	}
+	out := make([]string, 0, 2*len(rows))
+	railDone := false // below SYN-SENT's row
+	for ri, r := range rows {
+		if connectors && ri > 0 {
+			railHere := rail
+			if railDone {
+				railHere = -1
+			}
+			out = append(out, m.connector(rows[ri-1], r, center, cur, prev, railHere, railStyle))
+		}
+		railDone = railDone || slices.Contains(r, fsm.SynSent)
 		var b strings.Builder
 		col := 0
 		for _, st := range r {
 			name := st.String()
-			b.WriteString(strings.Repeat(" ", gap))
-			col += gap
-			center[st] = col + (len(name)+2)/2
-			col += len(name) + 2
+			b.WriteString(strings.Repeat(" ", start[st]-col))
+			col = start[st] + len(name) + 2
 			switch {
 			case st == cur:
 				b.WriteString(m.st.StateCur.Render("[" + name + "]"))
@@ -202,19 +227,41 @@ func (m Model) diagram(cur, prev fsm.State) []string {
 				b.WriteString(m.st.StateIdle.Render(" " + name + " "))
 			}
 		}
-		if connectors && ri > 0 {
-			out = append(out, m.connector(rows[ri-1], r, center, cur, prev))
+		// The rail passes right of CLOSED and LISTEN down to SYN-SENT.
+		switch {
+		case rail < 0:
+		case r[0] == fsm.Closed:
+			b.WriteString(railStyle.Render(strings.Repeat("─", rail-col) + "╮"))
+		case r[0] == fsm.Listen:
+			b.WriteString(strings.Repeat(" ", rail-col) + railStyle.Render("│"))
 		}
 		out = append(out, b.String())
 	}
 	return out
 }
 
-// connector draws the edges from the states of row a to those of row b.
-func (m Model) connector(a, b []fsm.State, center map[fsm.State]int, cur, prev fsm.State) string {
+// activeOpenRail returns the column of the edge CLOSED → SYN-SENT (an
+// active OPEN skips LISTEN, Figure 5), drawn as a rail from CLOSED's right
+// down to SYN-SENT, or -1 where the layout has no room for it.
+func (m Model) activeOpenRail(start, center map[fsm.State]int) int {
+	rail := center[fsm.SynSent]
+	for _, st := range []fsm.State{fsm.Closed, fsm.Listen} {
+		if rail <= start[st]+len(st.String())+2 {
+			return -1
+		}
+	}
+	return rail
+}
+
+// connector draws the edges from the states of row a to those of row b,
+// and the active-open rail at column rail unless that is -1.
+func (m Model) connector(a, b []fsm.State, center map[fsm.State]int, cur, prev fsm.State, rail int, railStyle lipgloss.Style) string {
 	cells := make([]string, m.width)
 	for i := range cells {
 		cells[i] = " "
+	}
+	if rail >= 0 && rail < m.width {
+		cells[rail] = railStyle.Render("│")
 	}
 	for _, e := range edges {
 		if !slices.Contains(a, e[0]) || !slices.Contains(b, e[1]) {

@@ -82,3 +82,38 @@ func TestPanelShowsStateTransitionVariablesAndCalls(t *testing.T) {
 		}
 	}
 }
+
+// TestActiveOpenRailLitOnConnect checks the edge CLOSED → SYN-SENT, which
+// skips LISTEN: drawn as a rail, lit in the transition's style when the
+// client has just connected, dim otherwise.
+func TestActiveOpenRailLitOnConnect(t *testing.T) {
+	st := styles.New(true, false)
+	lit := st.Transition.Render("│")
+	tl := fixture.Echo()
+	connect := -1
+	for i := 1; i < len(tl.Steps); i++ {
+		if tl.Steps[i-1].States[fsm.Client] == fsm.Closed && tl.Steps[i].States[fsm.Client] == fsm.SynSent {
+			connect = i
+			break
+		}
+	}
+	if connect < 0 {
+		t.Fatal("the fixture never connects")
+	}
+	for _, c := range []struct {
+		step int
+		lit  bool
+	}{{connect, true}, {connect + 1, false}} {
+		m := New(fsm.Client, st)
+		m.SetTimeline(tl, index.New(tl))
+		m.SetSize(38, 36)
+		m.SetStep(c.step)
+		v := m.View()
+		if !strings.Contains(ansi.Strip(v), "CLOSED ────╮") && !strings.Contains(ansi.Strip(v), "(CLOSED)────╮") {
+			t.Fatalf("step %d: no rail from CLOSED:\n%s", c.step, ansi.Strip(v))
+		}
+		if got := strings.Contains(v, lit); got != c.lit {
+			t.Errorf("step %d: rail lit %v, want %v", c.step, got, c.lit)
+		}
+	}
+}
