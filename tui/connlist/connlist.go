@@ -337,7 +337,11 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 // View renders the title with progress and counters, the table and the
 // filter line.
 func (m Model) View() string {
-	title := m.st.Title.Render(fmt.Sprintf("%s · %d connections", m.source, len(m.conns)))
+	noun := "connections"
+	if len(m.conns) == 1 {
+		noun = "connection"
+	}
+	title := m.st.Title.Render(fmt.Sprintf("%s · %d %s", m.source, len(m.conns), noun))
 	if len(m.shown) != len(m.conns) {
 		title += m.st.Dim.Render(fmt.Sprintf(" (%d shown)", len(m.shown)))
 	}

@@ -95,3 +95,21 @@ func TestDropCounterOnlyWhenLive(t *testing.T) {
 		}
 	}
 }
+
+func TestTitleCountsConnections(t *testing.T) {
+	for _, c := range []struct {
+		n    int
+		want string
+	}{{1, "src · 1 connection ·"}, {2, "src · 2 connections ·"}} {
+		m := New(styles.New(true, true), "src")
+		m.SetSize(120, 20)
+		var b timeline.Batch
+		for i := 1; i <= c.n; i++ {
+			b.Conns = append(b.Conns, conn(i, 3))
+		}
+		m.Apply(b)
+		if v := ansi.Strip(m.View()); !strings.Contains(v, c.want) {
+			t.Errorf("%d connections: the title lacks %q:\n%s", c.n, c.want, v)
+		}
+	}
+}
