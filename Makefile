@@ -1,12 +1,13 @@
 # tcpviz — the two set-up commands are `make run` and `make test`.
 GO      ?= go
 BIN     := bin/tcpviz
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
 export CGO_ENABLED ?= 0
 
 .PHONY: run build test bench fuzz lint clean
 
 build:
-	$(GO) build -o $(BIN) ./cmd/tcpviz
+	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/tcpviz
 
 # Builds, then opens the TUI on the default simulated session.
 run: build
