@@ -82,7 +82,8 @@ func TestEndpointNotes(t *testing.T) {
 }
 
 // TestSendNotesUseLadderNumbers checks that a plain send is told in the
-// ladder's default numbers: relative, ack only with ACK, a SYN's ISN in full.
+// ladder's default numbers (relative, a SYN's ISN in full) and says what
+// the numbers mean.
 func TestSendNotesUseLadderNumbers(t *testing.T) {
 	tl := &timeline.Timeline{
 		ISN: [2]fsm.Seq{1000, 5000}, HasISN: [2]bool{true, true},
@@ -101,14 +102,50 @@ func TestSendNotesUseLadderNumbers(t *testing.T) {
 		lang Lang
 		want string
 	}{
-		{1, EN, "The client sends SYN (seq=0 len=0; initial sequence number 1000). The client moves CLOSED → SYN-SENT."},
-		{1, ZH, "客户端发送 SYN（seq=0 len=0，初始序号 1000）。客户端：CLOSED → SYN-SENT。"},
-		{2, EN, "The server sends ACK,PSH (seq=1 ack=6 len=5). The client moves SYN-SENT → ESTABLISHED. The server moves LISTEN → ESTABLISHED."},
-		{3, EN, "The server sends ACK,PSH (seq=1 ack=6 len=5): a retransmission."},
-		{3, ZH, "服务器发送 ACK,PSH（seq=1 ack=6 len=5）：这是重传。"},
+		{1, EN, "The client sends SYN (initial sequence number 1000, relative seq=0) to open a connection; a SYN takes one sequence number, so its acknowledgment will be ack=1. The client moves CLOSED → SYN-SENT."},
+		{1, ZH, "客户端发送 SYN（初始序号 1000，相对 seq=0）：请求建立连接；SYN 占用一个序号，所以对它的确认是 ack=1。客户端：CLOSED → SYN-SENT。"},
+		{2, EN, "The server sends 5 bytes (seq=1 numbers the first byte) with ack=6: everything the client sent before sequence number 6 has arrived. The client moves SYN-SENT → ESTABLISHED. The server moves LISTEN → ESTABLISHED."},
+		{3, EN, "A retransmission: the server sends 5 bytes (seq=1 numbers the first byte) with ack=6: everything the client sent before sequence number 6 has arrived."},
+		{3, ZH, "重传：服务器发送 5 字节数据（seq=1 是第一个字节的序号），ack=6：客户端在序号 6 之前发送的都已收到。"},
 	} {
 		if got := Note(tl, c.i, c.lang); got != c.want {
 			t.Errorf("step %d lang %d:\n got %q\nwant %q", c.i, c.lang, got, c.want)
+		}
+	}
+}
+
+// TestSendNoteKinds checks what each kind of segment is said to mean.
+func TestSendNoteKinds(t *testing.T) {
+	est := [2]fsm.State{fsm.Established, fsm.Established}
+	for _, c := range []struct {
+		seg  fsm.Segment
+		dir  fsm.Dir
+		want string
+	}{
+		{fsm.Segment{Seq: 5000, Ack: 1001, Flags: fsm.SYN | fsm.ACK}, fsm.S2C,
+			"The server sends SYN,ACK: its own SYN (initial sequence number 5000, relative seq=0) and ack=1, which acknowledges the client's SYN."},
+		{fsm.Segment{Seq: 1006, Ack: 5006, Flags: fsm.FIN | fsm.ACK}, fsm.C2S,
+			"The client sends FIN (seq=6, ack=6): it will send no more data; the FIN takes one sequence number after the data, so its acknowledgment will be ack=7."},
+		{fsm.Segment{Seq: 1001, Ack: 5001, Flags: fsm.FIN | fsm.ACK | fsm.PSH, Len: 5, Payload: []byte("hello")}, fsm.C2S,
+			`The client sends 5 bytes "hello" then FIN (seq=1, ack=1): it will send no more data; the FIN takes one sequence number after the data, so its acknowledgment will be ack=7.`},
+		{fsm.Segment{Seq: 5001, Ack: 1006, Flags: fsm.ACK}, fsm.S2C,
+			"The server sends a bare ACK (no data, seq=1 ack=6): everything the client sent before sequence number 6 has arrived."},
+		{fsm.Segment{Seq: 5001, Ack: 1006, Flags: fsm.RST | fsm.ACK}, fsm.S2C, "The server sends RST (seq=1)."},
+		{fsm.Segment{Seq: 1001, Ack: 5001, Flags: fsm.ACK}, fsm.C2S,
+			"The client sends a bare ACK (no data, seq=1 ack=1): the server's SYN has arrived, and no data yet."},
+	} {
+		tl := &timeline.Timeline{
+			ISN: [2]fsm.Seq{1000, 5000}, HasISN: [2]bool{true, true},
+			Steps: []timeline.Step{
+				{Event: timeline.Init, States: est},
+				{Event: timeline.Send, Dir: c.dir, Seg: c.seg, States: est},
+			},
+		}
+		if got := Note(tl, 1, EN); got != c.want {
+			t.Errorf("%s:\n got %q\nwant %q", c.seg.Flags, got, c.want)
+		}
+		if zh := Note(tl, 1, ZH); strings.ContainsAny(zh, "{}") || !strings.HasSuffix(zh, "。") {
+			t.Errorf("%s: Chinese note %q", c.seg.Flags, zh)
 		}
 	}
 }

@@ -133,22 +133,18 @@ func fallback(tl *timeline.Timeline, i int, lang Lang) string {
 		} else {
 			fmt.Fprintf(&b, "The application calls %s.", s.Call)
 		}
-	case timeline.Send, timeline.Arrive, timeline.Drop, timeline.Observe:
+	case timeline.Send, timeline.Observe:
+		b.WriteString(sendNote(tl, s, lang))
+	case timeline.Arrive, timeline.Drop:
 		verb := map[timeline.Event][2]string{
-			timeline.Send:    {"sends", "发送"},
-			timeline.Arrive:  {"'s segment arrives:", "的报文到达："},
-			timeline.Drop:    {"'s segment is lost:", "的报文丢失："},
-			timeline.Observe: {"sends", "发送"},
+			timeline.Arrive: {"segment arrives", "的报文到达"},
+			timeline.Drop:   {"segment is lost", "的报文丢失"},
 		}[s.Event]
 		from := s.Dir.From()
 		if lang == ZH {
-			fmt.Fprintf(&b, "%s%s %s（%s）%s。", sideName(from, lang), verb[1], s.Seg.Flags, numbers(tl, s, lang), again(s, lang))
+			fmt.Fprintf(&b, "%s%s：%s（%s）%s。", sideName(from, lang), verb[1], s.Seg.Flags, numbers(tl, s, lang), again(s, lang))
 		} else {
-			sep := " "
-			if strings.HasPrefix(verb[0], "'") {
-				sep = ""
-			}
-			fmt.Fprintf(&b, "The %s%s%s %s (%s)%s.", from, sep, verb[0], s.Seg.Flags, numbers(tl, s, lang), again(s, lang))
+			fmt.Fprintf(&b, "The %s's %s: %s (%s)%s.", from, verb[0], s.Seg.Flags, numbers(tl, s, lang), again(s, lang))
 		}
 	case timeline.Timer:
 		if lang == ZH {
