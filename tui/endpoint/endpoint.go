@@ -97,13 +97,45 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 var (
 	wideRows = [][]fsm.State{
 		{fsm.Closed}, {fsm.Listen}, {fsm.SynReceived, fsm.SynSent}, {fsm.Established},
-		{fsm.FinWait1, fsm.CloseWait}, {fsm.FinWait2, fsm.Closing, fsm.LastAck}, {fsm.TimeWait},
+		{fsm.FinWait1, fsm.CloseWait}, {fsm.FinWait2, fsm.Closing, fsm.LastAck}, {fsm.TimeWait, closedAfter},
 	}
 	narrowRows = [][]fsm.State{
 		{fsm.Closed, fsm.Listen}, {fsm.SynReceived, fsm.SynSent}, {fsm.Established},
 		{fsm.FinWait1, fsm.CloseWait}, {fsm.FinWait2, fsm.LastAck}, {fsm.Closing, fsm.TimeWait},
 	}
 )
+
+// closedAfter is CLOSED as a connection ends in it, drawn at the bottom of
+// the wide diagram as Figure 5 draws it, where LAST-ACK and TIME-WAIT lead.
+// The CLOSED at the top is where a connection starts (and where LISTEN and
+// SYN-SENT return).
+const closedAfter = fsm.State(fsm.NumStates)
+
+// stateName is a state's name in the diagram.
+func stateName(st fsm.State) string {
+	if st == closedAfter {
+		return fsm.Closed.String()
+	}
+	return st.String()
+}
+
+// placed is side's state at step i as the wide diagram places it: CLOSED
+// after a connection is closedAfter.
+func (m Model) placed(i int) fsm.State {
+	st := m.tl.Steps[i].States[m.side]
+	if st != fsm.Closed {
+		return st
+	}
+	for j := i - 1; j >= 0; j-- {
+		if was := m.tl.Steps[j].States[m.side]; was != fsm.Closed {
+			if was == fsm.Listen || was == fsm.SynSent {
+				return fsm.Closed
+			}
+			return closedAfter
+		}
+	}
+	return fsm.Closed
+}
 
 // View renders the panel.
 func (m Model) View() string {
@@ -123,7 +155,7 @@ func (m Model) View() string {
 	}
 	s := &m.tl.Steps[m.cur]
 	prev := m.tl.Prev(m.cur)
-	lines = append(lines, m.diagram(s.States[m.side], prev[m.side])...)
+	lines = append(lines, m.diagram(m.placed(m.cur), m.placed(max(m.cur-1, 0)))...)
 	lines = append(lines, m.transition(s, prev)...)
 	lines = append(lines, "")
 	lines = append(lines, m.vars(s)...)
@@ -166,7 +198,7 @@ var edges = [][2]fsm.State{
 	{fsm.SynReceived, fsm.Established}, {fsm.SynSent, fsm.Established},
 	{fsm.Established, fsm.FinWait1}, {fsm.Established, fsm.CloseWait},
 	{fsm.FinWait1, fsm.FinWait2}, {fsm.FinWait1, fsm.Closing}, {fsm.CloseWait, fsm.LastAck},
-	{fsm.FinWait2, fsm.TimeWait}, {fsm.Closing, fsm.TimeWait},
+	{fsm.FinWait2, fsm.TimeWait}, {fsm.Closing, fsm.TimeWait}, {fsm.LastAck, closedAfter},
 }
 
 // diagram draws the states, cur bracketed and lit, prev marked if left
@@ -175,6 +207,7 @@ func (m Model) diagram(cur, prev fsm.State) []string {
 	rows := wideRows
 	if m.width < 36 {
 		rows = narrowRows
+		cur, prev = unplaced(cur), unplaced(prev)
 	}
 	connectors := m.width >= 36 && m.height >= 28
 	// Lay every row out first: the active-open rail needs SYN-SENT's
@@ -183,14 +216,14 @@ func (m Model) diagram(cur, prev fsm.State) []string {
 	for _, r := range rows {
 		total := 0
 		for _, st := range r {
-			total += len(st.String()) + 2
+			total += len(stateName(st)) + 2
 		}
 		gap := max((m.width-total)/(len(r)+1), 1)
 		col := 0
 		for _, st := range r {
 			col += gap
-			start[st], center[st] = col, col+(len(st.String())+2)/2
-			col += len(st.String()) + 2
+			start[st], center[st] = col, col+(len(stateName(st))+2)/2
+			col += len(stateName(st)) + 2
 		}
 	}
 	rail := -1
@@ -214,9 +247,18 @@ func (m Model) diagram(cur, prev fsm.State) []string {
 		railDone = railDone || slices.Contains(r, fsm.SynSent)
 		var b strings.Builder
 		col := 0
-		for _, st := range r {
-			name := st.String()
-			b.WriteString(strings.Repeat(" ", start[st]-col))
+		for k, st := range r {
+			name := stateName(st)
+			pad := strings.Repeat(" ", start[st]-col)
+			if k > 0 && st == closedAfter {
+				// TIME-WAIT → CLOSED on the same row: an arrow between them.
+				style := m.st.Dim
+				if prev == fsm.TimeWait && cur == closedAfter {
+					style = m.st.Transition
+				}
+				pad = " " + style.Render(strings.Repeat("─", max(len(pad)-3, 0))+"▶") + " "
+			}
+			b.WriteString(pad)
 			col = start[st] + len(name) + 2
 			switch {
 			case st == cur:
@@ -240,13 +282,22 @@ func (m Model) diagram(cur, prev fsm.State) []string {
 	return out
 }
 
+// unplaced folds the bottom CLOSED into the one CLOSED of the narrow
+// diagram.
+func unplaced(st fsm.State) fsm.State {
+	if st == closedAfter {
+		return fsm.Closed
+	}
+	return st
+}
+
 // activeOpenRail returns the column of the edge CLOSED → SYN-SENT (an
 // active OPEN skips LISTEN, Figure 5), drawn as a rail from CLOSED's right
 // down to SYN-SENT, or -1 where the layout has no room for it.
 func (m Model) activeOpenRail(start, center map[fsm.State]int) int {
 	rail := center[fsm.SynSent]
 	for _, st := range []fsm.State{fsm.Closed, fsm.Listen} {
-		if rail <= start[st]+len(st.String())+2 {
+		if rail <= start[st]+len(stateName(st))+2 {
 			return -1
 		}
 	}

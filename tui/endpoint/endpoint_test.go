@@ -117,3 +117,43 @@ func TestActiveOpenRailLitOnConnect(t *testing.T) {
 		}
 	}
 }
+
+// TestClosedAtTheEndIsDrawnAtTheBottom checks where CLOSED is lit: at the
+// bottom after a connection (Figure 5's LAST-ACK → CLOSED and TIME-WAIT →
+// CLOSED), at the top before one or after a connect that failed.
+func TestClosedAtTheEndIsDrawnAtTheBottom(t *testing.T) {
+	steps := func(states ...fsm.State) *timeline.Timeline {
+		tl := &timeline.Timeline{}
+		for _, st := range states {
+			tl.Steps = append(tl.Steps, timeline.Step{Event: timeline.Timer, States: [2]fsm.State{st, fsm.Listen}})
+		}
+		return tl
+	}
+	for _, c := range []struct {
+		name   string
+		tl     *timeline.Timeline
+		bottom bool
+	}{
+		{"before connecting", steps(fsm.Closed), false},
+		{"connection refused", steps(fsm.Closed, fsm.SynSent, fsm.Closed, fsm.Closed), false},
+		{"after TIME-WAIT", steps(fsm.Closed, fsm.SynSent, fsm.Established, fsm.FinWait1, fsm.FinWait2, fsm.TimeWait, fsm.Closed, fsm.Closed), true},
+		{"after LAST-ACK", steps(fsm.Closed, fsm.SynSent, fsm.Established, fsm.CloseWait, fsm.LastAck, fsm.Closed), true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			m := New(fsm.Client, styles.New(true, true))
+			m.SetTimeline(c.tl, index.New(c.tl))
+			m.SetSize(38, 36)
+			m.SetStep(len(c.tl.Steps) - 1)
+			lines := strings.Split(ansi.Strip(m.View()), "\n")
+			top, bottom := lines[1], lines[13]
+			if got := strings.Contains(bottom, "[CLOSED]"); got != c.bottom || strings.Contains(top, "[CLOSED]") == c.bottom {
+				t.Errorf("top %q, bottom %q: want the bottom lit %v", top, bottom, c.bottom)
+			}
+			m.SetSize(28, 22) // the narrow diagram has one CLOSED
+			diagram := strings.Join(strings.Split(ansi.Strip(m.View()), "\n")[1:7], "\n")
+			if strings.Count(diagram, "CLOSED") != 1 || !strings.Contains(diagram, "[CLOSED]") {
+				t.Errorf("narrow: want one lit CLOSED:\n%s", diagram)
+			}
+		})
+	}
+}
