@@ -163,7 +163,6 @@ func (s *Session) observeSegs(segs []captured, cur *conn, arrivals []timeline.St
 		c.tl.ISN, c.tl.HasISN = isn, known
 		c.segments++
 		c.bytes[dir] += uint64(cs.seg.Len)
-		st.TCB, st.HasTCB = c.obs.TCB(), true
 		if cs.seg.Flags.Has(fsm.RST) {
 			c.flags |= timeline.ConnReset
 		}

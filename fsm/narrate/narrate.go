@@ -87,13 +87,7 @@ func fill(text string, tl *timeline.Timeline, i int, side fsm.Side) string {
 	}
 	s := &tl.Steps[i]
 	prev := tl.Prev(i)
-	rseq, rack := uint32(s.Seg.Seq), uint32(s.Seg.Ack)
-	if v, ok := tl.RelSeq(s); ok {
-		rseq = v
-	}
-	if v, ok := tl.RelAck(s); ok {
-		rack = v
-	}
+	rseq, rack := relative(tl, s)
 	r := strings.NewReplacer(
 		"{side}", side.String(),
 		"{peer}", side.Peer().String(),
@@ -165,17 +159,24 @@ func fallback(tl *timeline.Timeline, i int, lang Lang) string {
 	return b.String()
 }
 
-// numbers gives a segment's seq, ack and len as the ladder shows them by
-// default: relative to each side's ISN where it is known, ack only when the
-// ACK flag is set, and a SYN's own ISN in full.
-func numbers(tl *timeline.Timeline, s *timeline.Step, lang Lang) string {
-	seq, ack := uint32(s.Seg.Seq), uint32(s.Seg.Ack)
+// relative is a segment's seq and ack relative to the ISNs where they are
+// known, else absolute, as the ladder shows them by default.
+func relative(tl *timeline.Timeline, s *timeline.Step) (seq, ack uint32) {
+	seq, ack = uint32(s.Seg.Seq), uint32(s.Seg.Ack)
 	if v, ok := tl.RelSeq(s); ok {
 		seq = v
 	}
 	if v, ok := tl.RelAck(s); ok {
 		ack = v
 	}
+	return seq, ack
+}
+
+// numbers gives a segment's seq, ack and len as the ladder shows them by
+// default: relative to each side's ISN where it is known, ack only when the
+// ACK flag is set, and a SYN's own ISN in full.
+func numbers(tl *timeline.Timeline, s *timeline.Step, lang Lang) string {
+	seq, ack := relative(tl, s)
 	out := "seq=" + strconv.FormatUint(uint64(seq), 10)
 	if s.Seg.Flags.Has(fsm.ACK) {
 		out += " ack=" + strconv.FormatUint(uint64(ack), 10)

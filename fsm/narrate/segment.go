@@ -16,13 +16,7 @@ import (
 func sendNote(tl *timeline.Timeline, s *timeline.Step, lang Lang) string {
 	seg := s.Seg
 	from, to := s.Dir.From(), s.Dir.To()
-	seq, ack := uint32(seg.Seq), uint32(seg.Ack)
-	if v, ok := tl.RelSeq(s); ok {
-		seq = v
-	}
-	if v, ok := tl.RelAck(s); ok {
-		ack = v
-	}
+	seq, ack := relative(tl, s)
 	n := func(v uint32) string { return strconv.FormatUint(uint64(v), 10) }
 	isn := n(uint32(seg.Seq))
 	f, zh := seg.Flags, lang == ZH

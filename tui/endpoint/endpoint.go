@@ -46,6 +46,7 @@ type Model struct {
 	tl      *timeline.Timeline
 	ix      *index.Index
 	cur     int
+	at      [2]fsm.State // the diagram's places of the states before and at cur
 	abs     bool
 	width   int
 	height  int
@@ -65,10 +66,25 @@ func (m *Model) SetStyles(st styles.Styles) { m.st = st }
 func (m *Model) SetSize(w, h int) { m.width, m.height = w, h }
 
 // SetTimeline shows tl, whose calls ix lists.
-func (m *Model) SetTimeline(tl *timeline.Timeline, ix *index.Index) { m.tl, m.ix, m.back = tl, ix, 0 }
+func (m *Model) SetTimeline(tl *timeline.Timeline, ix *index.Index) {
+	m.tl, m.ix, m.back = tl, ix, 0
+	m.place()
+}
 
 // SetStep moves to step cur.
-func (m *Model) SetStep(cur int) { m.cur, m.back = cur, 0 }
+func (m *Model) SetStep(cur int) {
+	m.cur, m.back = cur, 0
+	m.place()
+}
+
+// place finds where the diagram draws the states of this step and the one
+// before, once per move rather than per frame (placed may look back).
+func (m *Model) place() {
+	if m.tl == nil || m.cur >= m.tl.Len() {
+		return
+	}
+	m.at = [2]fsm.State{m.placed(max(m.cur-1, 0)), m.placed(m.cur)}
+}
 
 // SetAbsolute shows absolute (true) or relative sequence variables.
 func (m *Model) SetAbsolute(abs bool) { m.abs = abs }
@@ -155,7 +171,7 @@ func (m Model) View() string {
 	}
 	s := &m.tl.Steps[m.cur]
 	prev := m.tl.Prev(m.cur)
-	lines = append(lines, m.diagram(m.placed(m.cur), m.placed(max(m.cur-1, 0)))...)
+	lines = append(lines, m.diagram(m.at[1], m.at[0])...)
 	lines = append(lines, m.transition(s, prev)...)
 	lines = append(lines, "")
 	lines = append(lines, m.vars(s)...)
