@@ -10,6 +10,7 @@ import (
 	"github.com/tcpviz/tcpviz/capture/decode"
 	"github.com/tcpviz/tcpviz/capture/filter"
 	"github.com/tcpviz/tcpviz/fsm/narrate"
+	simpkg "github.com/tcpviz/tcpviz/fsm/sim"
 )
 
 // globalOptions are the flags every subcommand shares.
@@ -32,10 +33,15 @@ With no subcommand it runs 'tcpviz sim' on the default scenario.`,
 		Args:          cobra.ArbitraryArgs,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Version:       versionString(),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := unknownCommand(cmd, args); err != nil {
+				return err
+			}
 			return sim.RunE(sim, args)
 		},
 	}
+	root.SetVersionTemplate("tcpviz {{.Version}}\n")
 	pf := root.PersistentFlags()
 	pf.StringVar(&opts.format, "format", "", "output instead of the TUI: text, json (and summary for replay/live)")
 	pf.StringVar(&opts.lang, "lang", "en", "narration language: en or zh")
@@ -47,6 +53,28 @@ With no subcommand it runs 'tcpviz sim' on the default scenario.`,
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
 	root.AddCommand(sim, newScenariosCmd(opts), newReplayCmd(opts), newLiveCmd(opts), newEchoCmd(opts), newVersionCmd())
 	return root
+}
+
+// unknownCommand says so when the root's first argument, which it would
+// take for a scenario, is not a scenario but a mistyped command (`tcpviz
+// relpay a.pcap`): more arguments than a scenario takes, or a name nearer a
+// command than any scenario.
+func unknownCommand(root *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return nil
+	}
+	if _, ok := simpkg.Lookup(args[0]); ok {
+		return nil
+	}
+	root.SuggestionsMinimumDistance = 2
+	cmds := root.SuggestionsFor(args[0])
+	if len(args) == 1 && (len(cmds) == 0 || simpkg.Nearest(args[0], simpkg.Names()) != "") {
+		return nil // sim says which scenario was meant
+	}
+	if len(cmds) > 0 {
+		return usageErrorf("unknown command %q: did you mean %q? ('tcpviz --help' lists the commands)", args[0], cmds[0])
+	}
+	return usageErrorf("unknown command %q ('tcpviz --help' lists the commands)", args[0])
 }
 
 // parse validates --lang and resolves --format against the formats the

@@ -82,9 +82,9 @@ func runSim(stdout io.Writer, opts *globalOptions, so *simOptions, args []string
 	if len(args) == 1 {
 		name = args[0]
 	}
-	sc, ok := sim.Lookup(name)
-	if !ok {
-		return usageErrorf("unknown scenario %q (valid: %s)", name, strings.Join(sim.Names(), ", "))
+	sc, err := sim.Find(name)
+	if err != nil {
+		return &usageError{err}
 	}
 
 	var pcap *os.File

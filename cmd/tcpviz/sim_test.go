@@ -149,6 +149,11 @@ func TestSimCLI(t *testing.T) {
 	}{
 		{"unknown scenario lists the valid ones", []string{"sim", "nope"}, `unknown scenario "nope" (valid: echo, server-close, `},
 		{"unknown scenario at the root", []string{"nope"}, `unknown scenario "nope"`},
+		{"a mistyped scenario gets the nearest", []string{"sim", "lost-fn"}, `unknown scenario "lost-fn": did you mean "lost-fin"?`},
+		{"a mistyped scenario at the root", []string{"echoo"}, `did you mean "echo"?`},
+		{"a mistyped command with its argument", []string{"relpay", "a.pcap"}, `unknown command "relpay": did you mean "replay"?`},
+		{"a mistyped command alone", []string{"scenarioss"}, `unknown command "scenarioss": did you mean "scenarios"?`},
+		{"an unknown command with arguments", []string{"foo", "bar"}, `unknown command "foo" ('tcpviz --help' lists the commands)`},
 		{"unknown scenario creates no pcap", []string{"sim", "nope", "--write-pcap", notCreated}, "unknown scenario"},
 		{"two scenarios", []string{"sim", "echo", "abort"}, "sim takes one scenario"},
 		{"unknown format", []string{"sim", "--format", "xml"}, `unknown --format "xml" (want text, json)`},
@@ -181,5 +186,16 @@ func TestSimCLI(t *testing.T) {
 	}
 	if _, err := os.Stat(notCreated); err == nil {
 		t.Error("a pcap file was created for a bad command")
+	}
+}
+
+// TestVersionFlag: --version and the version command print the same line.
+func TestVersionFlag(t *testing.T) {
+	bin := buildSimBinary(t)
+	for _, args := range [][]string{{"--version"}, {"version"}} {
+		out, errOut, code := runSimBinary(t, bin, args...)
+		if code != 0 || errOut != "" || !strings.HasPrefix(out, "tcpviz ") || strings.Count(out, "\n") != 1 {
+			t.Errorf("tcpviz %v: exit %d, stdout %q, stderr %q; want one line 'tcpviz VERSION'", args, code, out, errOut)
+		}
 	}
 }

@@ -16,14 +16,18 @@ func newVersionCmd() *cobra.Command {
 		Short: "Print tcpviz's version",
 		Args:  cobra.NoArgs,
 		Run: func(cmd *cobra.Command, _ []string) {
-			v := version
-			if v == "" {
-				v = "devel"
-				if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-					v = bi.Main.Version
-				}
-			}
-			fmt.Fprintln(cmd.OutOrStdout(), "tcpviz", v)
+			fmt.Fprintln(cmd.OutOrStdout(), "tcpviz", versionString())
 		},
 	}
+}
+
+// versionString is the linker's version, else the module's, else "devel".
+func versionString() string {
+	if version != "" {
+		return version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "devel"
 }

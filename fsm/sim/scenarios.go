@@ -1,9 +1,7 @@
 package sim
 
 import (
-	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/tcpviz/tcpviz/fsm"
@@ -180,14 +178,15 @@ func Lookup(name string) (Scenario, bool) {
 }
 
 // Load plays the built-in scenario called name on the default
-// configuration. An unknown name's error lists the valid ones.
+// configuration. An unknown name's error (an *UnknownScenarioError)
+// suggests the nearest and lists the valid ones.
 func Load(name string) (*Sim, error) { return LoadWith(name, DefaultConfig()) }
 
 // LoadWith plays the built-in scenario called name with cfg.
 func LoadWith(name string, cfg Config) (*Sim, error) {
-	sc, ok := Lookup(name)
-	if !ok {
-		return nil, fmt.Errorf("unknown scenario %q (valid: %s)", name, strings.Join(Names(), ", "))
+	sc, err := Find(name)
+	if err != nil {
+		return nil, err
 	}
 	return Play(sc, cfg)
 }
