@@ -1,6 +1,8 @@
 package picker
 
 import (
+	"strings"
+
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/list"
 	tea "charm.land/bubbletea/v2"
@@ -61,11 +63,42 @@ func New(scenarios []Scenario, current string, isDark bool) Model {
 	d.Styles = list.NewDefaultItemStyles(isDark)
 	l := list.New(items, d, 60, 20)
 	l.Title = "Choose a scenario"
+	l.Filter = prefixFirst
 	l.Styles = list.DefaultStyles(isDark)
 	l.SetShowHelp(false)
 	l.DisableQuitKeybindings()
 	l.Select(sel)
 	return Model{KeyMap: DefaultKeyMap(), list: l}
+}
+
+// prefixFirst ranks the scenarios whose name starts with the term first,
+// in list order (typing "sim" means simultaneous-…, not the fuzzy best
+// match among descriptions), then bubbles' fuzzy matches of the rest.
+func prefixFirst(term string, targets []string) []list.Rank {
+	var ranks []list.Rank
+	prefixed := make(map[int]bool)
+	lower := strings.ToLower(term)
+	for i, t := range targets {
+		if lower != "" && strings.HasPrefix(strings.ToLower(t), lower) {
+			ranks = append(ranks, list.Rank{Index: i, MatchedIndexes: seq(len(term))})
+			prefixed[i] = true
+		}
+	}
+	for _, r := range list.DefaultFilter(term, targets) {
+		if !prefixed[r.Index] {
+			ranks = append(ranks, r)
+		}
+	}
+	return ranks
+}
+
+// seq is 0, 1, …, n-1.
+func seq(n int) []int {
+	s := make([]int, n)
+	for i := range s {
+		s[i] = i
+	}
+	return s
 }
 
 // SetSize sets the picker's size.
