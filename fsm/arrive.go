@@ -87,25 +87,23 @@ func (e *Endpoint) arriveListen(now time.Duration, seg Segment) Result {
 // with <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK>, our original ISS.
 func (e *Endpoint) arriveSynSent(now time.Duration, seg Segment) Result {
 	r := e.result()
-	ackOK := false
-	if seg.Flags.Has(ACK) {
+	iss, nxt := e.tcb.ISS, e.tcb.SndNxt
+	if seg.Flags.Has(ACK) && !AckAcceptable(seg.Ack, iss, nxt) {
 		// "If SEG.ACK =< ISS or SEG.ACK > SND.NXT, send a reset (unless the
 		// RST bit is set, if so drop the segment and return)."
-		if seg.Ack.LessThanEq(e.tcb.ISS) || e.tcb.SndNxt.LessThan(seg.Ack) {
-			if seg.Flags.Has(RST) {
-				r.Reason = RcvRstIgnored
-				return r
-			}
-			r.Reason = RcvBadAckSynSent
-			r.Out = append(r.Out, rstSeg(seg.Ack, 0, false))
+		if seg.Flags.Has(RST) {
+			r.Reason = RcvRstIgnored
 			return r
 		}
-		ackOK = e.tcb.SndUna.LessThan(seg.Ack) && seg.Ack.LessThanEq(e.tcb.SndNxt)
+		r.Reason = RcvBadAckSynSent
+		r.Out = append(r.Out, rstSeg(seg.Ack, 0, false))
+		return r
 	}
+	ackOK := seg.Flags.Has(ACK) // and acceptable, or it was answered above
 	if seg.Flags.Has(RST) {
-		// RFC 5961 §3.2 in SYN-SENT: a RST is acceptable only if it
+		// §3.5.3, RFC 5961 §3.2: in SYN-SENT a RST is acceptable only if it
 		// acknowledges our SYN; otherwise drop it.
-		if !ackOK {
+		if CheckRstSynSent(seg, iss, nxt) != RstAccept {
 			r.Reason = RcvRstIgnored
 			return r
 		}

@@ -29,88 +29,28 @@ func (a *arrival) note(reason Reason) {
 // FIN-WAIT-2, CLOSE-WAIT, CLOSING, LAST-ACK and TIME-WAIT.
 func (e *Endpoint) arriveSynchronized(now time.Duration, seg Segment) Result {
 	r := e.result()
-	a := arrival{r: &r}
-	ctl := seg.Flags & (SYN | ACK | RST | FIN)
-
-	switch {
-	case e.state == TimeWait && ctl&(SYN|RST) == 0 && ctl&FIN != 0 && seg.End() == e.tcb.RcvNxt:
-		// §3.10.7.4 eighth check, TIME-WAIT: "The only thing that can
-		// arrive in this state is a retransmission of the remote FIN.
-		// Acknowledge it, and restart the 2 MSL timeout." The peer resends
-		// it because our last ACK was lost; TIME-WAIT is there for this.
-		r.Reason = RcvFinInTimeWait
-		r.Out = append(r.Out, e.ackSeg())
-		e.tw.set(now + e.cfg.TimeWait)
-		return r
-	case e.state == SynReceived && ctl == SYN && seg.Seq == e.tcb.IRS:
-		// The peer resent its SYN: our SYN,ACK was lost or is late. Linux
-		// (tcp_check_req) answers with the SYN,ACK again rather than the
-		// bare ACK of the first check, which the peer in SYN-SENT would
-		// drop.
-		r.Reason = RcvDuplicate
-		r.Out = append(r.Out, e.seg(SYN|ACK, e.tcb.ISS, nil))
-		return r
-	case e.state == SynReceived && ctl&(SYN|ACK|RST) == SYN|ACK && seg.Seq == e.tcb.IRS:
-		// Simultaneous open (Figure 8, line 6): the peer's SYN,ACK repeats
-		// the SYN we already have; its ACK is what matters. Take the SYN
-		// as already received and go on with the ACK, as Linux does.
-		seg.Flags &^= SYN
-		seg.Seq = seg.Seq.Add(1)
-	}
-
-	// First check: sequence number.
-	if !e.acceptable(seg) {
-		if seg.Flags.Has(RST) {
-			if e.linuxResetCheck(seg) {
-				return e.acceptReset(r)
-			}
-			r.Reason = RcvRstIgnored // "If the RST bit is set, drop the segment and return."
-			return r
-		}
-		r.Reason = RcvUnacceptable
-		if seg.SegLen() > 0 && seg.End().LessThanEq(e.tcb.RcvNxt) {
-			r.Reason = RcvDuplicate // all of it was received before: the ACK got lost
-		}
-		r.Out = append(r.Out, e.ackSeg())
+	if e.expectedRepeat(now, &seg, &r) {
 		return r
 	}
-
-	// Second check: RST (RFC 5961 §3.2). Only a RST at exactly RCV.NXT
-	// resets; one elsewhere in the window gets a challenge ACK, so a blind
-	// attacker must guess the exact number while the real peer, whose RST
-	// was legitimate, answers the challenge ACK with a RST that matches.
+	// First and second checks for a RST: its sequence number decides
+	// between reset, challenge ACK and drop (CheckRst).
 	if seg.Flags.Has(RST) {
-		if seg.Seq != e.tcb.RcvNxt && !e.linuxResetCheck(seg) {
-			r.Reason = RcvRstChallenge
-			r.Out = append(r.Out, e.ackSeg())
-			return r
-		}
-		return e.acceptReset(r)
-	}
-
-	// Fourth check: SYN (RFC 5961 §4 replaces RFC 793's reset with a
-	// challenge ACK, whatever the sequence number).
-	if seg.Flags.Has(SYN) {
-		if e.state == SynReceived && e.passive {
-			e.toListen()
-			r.To, r.Reason = Listen, RcvSynToListen
-			return r
-		}
-		r.Reason = RcvSynChallenge
-		r.Out = append(r.Out, e.ackSeg())
+		e.checkRst(seg, &r)
 		return r
 	}
-
+	if !e.checkSeq(seg, &r) || !e.checkSyn(seg, &r) {
+		return r
+	}
 	// Fifth check: ACK. "If the ACK bit is off, drop the segment and return."
 	if !seg.Flags.Has(ACK) {
 		r.Reason = RcvIgnored
 		return r
 	}
+	a := arrival{r: &r}
 	if !e.processAck(now, seg, &a) {
 		r.To = e.state
 		return r
 	}
-
 	if seg.SegLen() > 0 && seg.End() == e.tcb.RcvNxt {
 		// All of it was received before (LinuxSeqChecks let its ACK count):
 		// a retransmission, answered with an ACK like any other.
@@ -122,8 +62,55 @@ func (e *Endpoint) arriveSynchronized(now time.Duration, seg Segment) Result {
 	return r
 }
 
+// expectedRepeat handles the repeats a state is there to answer, before
+// the ordered checks would misread them. It reports whether the segment is
+// done with; otherwise it may have rewritten seg for the checks.
+func (e *Endpoint) expectedRepeat(now time.Duration, seg *Segment, r *Result) bool {
+	ctl := seg.Flags & (SYN | ACK | RST | FIN)
+	switch {
+	case e.state == TimeWait && ctl&(SYN|RST) == 0 && ctl&FIN != 0 && seg.End() == e.tcb.RcvNxt:
+		// §3.10.7.4 eighth check, TIME-WAIT: "The only thing that can
+		// arrive in this state is a retransmission of the remote FIN.
+		// Acknowledge it, and restart the 2 MSL timeout." The peer resends
+		// it because our last ACK was lost; TIME-WAIT is there for this.
+		r.Reason = RcvFinInTimeWait
+		r.Out = append(r.Out, e.ackSeg())
+		e.tw.set(now + e.cfg.TimeWait)
+		return true
+	case e.state == SynReceived && ctl == SYN && seg.Seq == e.tcb.IRS:
+		// The peer resent its SYN: our SYN,ACK was lost or is late. Linux
+		// (tcp_check_req) answers with the SYN,ACK again rather than the
+		// bare ACK of the first check, which the peer in SYN-SENT would
+		// drop.
+		r.Reason = RcvDuplicate
+		r.Out = append(r.Out, e.seg(SYN|ACK, e.tcb.ISS, nil))
+		return true
+	case e.state == SynReceived && ctl&(SYN|ACK|RST) == SYN|ACK && seg.Seq == e.tcb.IRS:
+		// Simultaneous open (Figure 8, line 6): the peer's SYN,ACK repeats
+		// the SYN we already have; its ACK is what matters. Take the SYN
+		// as already received and go on with the ACK, as Linux does.
+		seg.Flags &^= SYN
+		seg.Seq = seg.Seq.Add(1)
+	}
+	return false
+}
+
+// checkRst is the first and second checks for a RST (§3.10.7.4, RFC 5961
+// §3.2, Linux's deviations under LinuxSeqChecks; see CheckRst).
+func (e *Endpoint) checkRst(seg Segment, r *Result) {
+	switch CheckRst(seg, e.state, e.tcb.RcvNxt, e.rcvWnd(), e.cfg.LinuxSeqChecks) {
+	case RstDrop:
+		r.Reason = RcvRstIgnored // "If the RST bit is set, drop the segment and return."
+	case RstChallenge:
+		r.Reason = RcvRstChallenge
+		r.Out = append(r.Out, e.ackSeg())
+	case RstAccept:
+		e.acceptReset(r)
+	}
+}
+
 // acceptReset applies an acceptable RST (§3.10.7.4 second check).
-func (e *Endpoint) acceptReset(r Result) Result {
+func (e *Endpoint) acceptReset(r *Result) {
 	switch {
 	case e.state == SynReceived && e.passive:
 		// "If this connection was initiated with a passive OPEN, then
@@ -140,49 +127,40 @@ func (e *Endpoint) acceptReset(r Result) Result {
 		r.Reason = RcvRst
 	}
 	r.To = e.state
-	return r
 }
 
-// linuxResetCheck is Linux's tcp_reset_check: after the peer's FIN, a RST
-// at RCV.NXT-1 (from a peer that did not count its FIN) is accepted too.
-func (e *Endpoint) linuxResetCheck(seg Segment) bool {
-	if !e.cfg.LinuxSeqChecks || seg.Seq != e.tcb.RcvNxt-1 {
-		return false
-	}
-	return e.state == CloseWait || e.state == LastAck || e.state == Closing
-}
-
-// acceptable is the first check's four cases (§3.10.7.4):
-//
-//	SEG.LEN  RCV.WND  test
-//	0        0        SEG.SEQ = RCV.NXT
-//	0        >0       RCV.NXT =< SEG.SEQ < RCV.NXT+RCV.WND
-//	>0       0        not acceptable
-//	>0       >0       RCV.NXT =< SEG.SEQ < RCV.NXT+RCV.WND
-//	                  or RCV.NXT =< SEG.SEQ+SEG.LEN-1 < RCV.NXT+RCV.WND
-//
-// With a zero window, "special allowance should be made to accept valid
-// ACKs, URGs, and RSTs": a segment at exactly RCV.NXT passes so that its
-// ACK is processed; its text is then trimmed away.
-func (e *Endpoint) acceptable(seg Segment) bool {
-	n, wnd, nxt := seg.SegLen(), e.rcvWnd(), e.tcb.RcvNxt
-	if e.cfg.LinuxSeqChecks && n > 0 && seg.End() == nxt && !seg.Flags.Has(SYN) {
-		// Linux: all of it is old, but it ends at rcv_wup, so its ACK
-		// counts; trimToWindow then cuts away what was received before.
-		// (An old SYN goes the RFC's way: Linux would send the same ACK as
-		// a challenge.)
+// checkSeq is the first check for a segment without RST (SeqAcceptable):
+// "If an incoming segment is not acceptable, an acknowledgment should be
+// sent in reply (unless the RST bit is set ...)". It reports whether
+// processing goes on.
+func (e *Endpoint) checkSeq(seg Segment, r *Result) bool {
+	if SeqAcceptable(seg, e.tcb.RcvNxt, e.rcvWnd(), e.cfg.LinuxSeqChecks) {
 		return true
 	}
-	switch {
-	case n == 0 && wnd == 0:
-		return seg.Seq == nxt
-	case n == 0:
-		return seg.Seq.InWindow(nxt, wnd)
-	case wnd == 0:
-		return seg.Seq == nxt
-	default:
-		return seg.Seq.InWindow(nxt, wnd) || seg.Seq.Add(n-1).InWindow(nxt, wnd)
+	r.Reason = RcvUnacceptable
+	if seg.SegLen() > 0 && seg.End().LessThanEq(e.tcb.RcvNxt) {
+		r.Reason = RcvDuplicate // all of it was received before: the ACK got lost
 	}
+	r.Out = append(r.Out, e.ackSeg())
+	return false
+}
+
+// checkSyn is the fourth check: a SYN in the window. RFC 5961 §4 replaces
+// RFC 793's reset with a challenge ACK, whatever the sequence number; a
+// SYN-RECEIVED that came from a passive OPEN goes back to LISTEN. It reports
+// whether processing goes on.
+func (e *Endpoint) checkSyn(seg Segment, r *Result) bool {
+	if !seg.Flags.Has(SYN) {
+		return true
+	}
+	if e.state == SynReceived && e.passive {
+		e.toListen()
+		r.To, r.Reason = Listen, RcvSynToListen
+		return false
+	}
+	r.Reason = RcvSynChallenge
+	r.Out = append(r.Out, e.ackSeg())
+	return false
 }
 
 // trimToWindow cuts what lies outside [RCV.NXT, RCV.NXT+RCV.WND): the part
@@ -238,7 +216,7 @@ func (e *Endpoint) processAck(now time.Duration, seg Segment, a *arrival) bool {
 		// "If SND.UNA < SEG.ACK =< SND.NXT, then enter ESTABLISHED state and
 		// continue processing"; otherwise "form a reset segment
 		// <SEQ=SEG.ACK><CTL=RST> and send it."
-		if !(e.tcb.SndUna.LessThan(seg.Ack) && seg.Ack.LessThanEq(e.tcb.SndNxt)) {
+		if !AckAcceptable(seg.Ack, e.tcb.SndUna, e.tcb.SndNxt) {
 			r.Reason = RcvBadAckSynRcvd
 			r.Out = append(r.Out, rstSeg(seg.Ack, 0, false))
 			return false
@@ -273,35 +251,37 @@ func (e *Endpoint) processAck(now time.Duration, seg Segment, a *arrival) bool {
 		e.tcb.SndWnd, e.wl1, e.wl2 = seg.Window, seg.Seq, seg.Ack
 	}
 
-	switch e.state {
-	case FinWait1:
-		// "In addition to the processing for the ESTABLISHED state, if the
-		// FIN segment is now acknowledged, then enter FIN-WAIT-2."
-		if e.finAcked() {
-			e.toFinWait2(now)
-			r.To, r.Reason = FinWait2, RcvAckOfFin
-		}
-	case Closing:
-		// "If the ACK acknowledges our FIN, then enter the TIME-WAIT state;
-		// otherwise, ignore the segment."
-		// The segment's text and FIN, if any, are ignored by the later
-		// checks in CLOSING; going on lets queued data and the FIN go out
-		// if the ACK opened the window.
-		if e.finAcked() {
-			e.toTimeWait(now)
-			r.To, r.Reason = TimeWait, RcvAckOfFin
-		}
-	case LastAck:
-		// "The only thing that can arrive in this state is an acknowledgment
-		// of our FIN. If our FIN is now acknowledged, delete the TCB, enter
-		// the CLOSED state, and return."
-		if e.finAcked() {
-			e.toClosed()
-			r.To, r.Reason = Closed, RcvAckOfFin
-			return false
-		}
+	return e.ackOfFin(now, r)
+}
+
+// ackOfFin moves FIN-WAIT-1, CLOSING and LAST-ACK on once the ACK covers
+// our FIN (§3.10.7.4 fifth check, AfterAckOfFin). It reports whether
+// processing goes on: not in CLOSED, where the TCB is gone. In CLOSING the
+// segment's text and FIN, if any, are ignored by the later checks; going on
+// lets queued data and the FIN go out if the ACK opened the window.
+func (e *Endpoint) ackOfFin(now time.Duration, r *Result) bool {
+	to, moves := AfterAckOfFin(e.state)
+	if !moves || !e.finAcked() {
+		return true
 	}
-	return true
+	e.enter(now, to)
+	r.To, r.Reason = to, RcvAckOfFin
+	return to != Closed
+}
+
+// enter moves to st with what entering it takes: timers started or
+// stopped, the TCB deleted in CLOSED.
+func (e *Endpoint) enter(now time.Duration, st State) {
+	switch st {
+	case FinWait2:
+		e.toFinWait2(now)
+	case TimeWait:
+		e.toTimeWait(now) // in TIME-WAIT already: the 2·MSL timer restarts
+	case Closed:
+		e.toClosed()
+	default:
+		e.state = st
+	}
 }
 
 // processText is the sixth to eighth checks: URG (ignored: urgent data is
@@ -360,27 +340,9 @@ func (e *Endpoint) processText(now time.Duration, seg Segment, a *arrival) {
 	e.tcb.RcvNxt = e.tcb.RcvNxt.Add(1)
 	e.peerFin = true
 	a.needAck = true
-	switch e.state {
-	case Established:
-		e.state = CloseWait
-		r.Reason = RcvFin
-	case FinWait1:
-		// Our FIN is not acknowledged yet (else processAck moved us to
-		// FIN-WAIT-2): the FINs crossed, simultaneous close.
-		e.state = Closing
-		r.Reason = RcvFin
-	case FinWait2:
-		e.toTimeWait(now)
-		r.Reason = RcvFin
-		if r.From == FinWait1 {
-			// One segment carried the peer's FIN and the ACK of ours:
-			// FIN-WAIT-1 → TIME-WAIT directly (Figure 5's FIN-WAIT-1 edge
-			// "rcv FIN, ACK of FIN").
-			r.Reason = RcvFinAckOfFin
-		}
-	case TimeWait:
-		e.tw.set(now + e.cfg.TimeWait)
-		r.Reason = RcvFinInTimeWait
+	if to, why := AfterFin(e.state, r.From); why != ReasonNone {
+		e.enter(now, to)
+		r.Reason = why
 	}
 	r.To = e.state
 }

@@ -7,7 +7,9 @@
 // user_calls.go), SEGMENT ARRIVES in every state in the RFC's order of
 // checks (arrive.go for CLOSED, LISTEN and SYN-SENT, arrive_sync.go for the
 // rest), the sending half with its retransmission queue (retransmit.go) and
-// the timers (timers.go). Every event returns a Result: the state before and
+// the timers (timers.go). The receive rules the passive observer applies
+// too (RST validation, the acceptable ACK, the ACK of a FIN, the FIN) are
+// pure functions in rules.go that both call. Every event returns a Result: the state before and
 // after, the Reason (the rule that fired) and the segments to send. Where
 // Linux differs from the RFC's letter, Config says which to follow.
 //

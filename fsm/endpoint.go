@@ -37,12 +37,14 @@ type Config struct {
 	// tcp_rcv_state_process in FIN-WAIT-1/2). The RFC would accept the data.
 	RSTOnDataAfterClose bool
 
-	// LinuxSeqChecks: two places where Linux's sequence checks are wider
-	// than §3.10.7.4's. A segment that ends exactly at RCV.NXT (a resent FIN,
-	// say) is acceptable, so its ACK is still processed (tcp_sequence tests
-	// the end against rcv_wup); and a RST at RCV.NXT-1 resets a connection
-	// that has received the peer's FIN, for peers whose RST does not count
-	// the FIN (tcp_reset_check, CLOSE-WAIT, LAST-ACK and CLOSING only).
+	// LinuxSeqChecks: three places where Linux's sequence checks differ
+	// from §3.10.7.4's (SeqAcceptable, CheckRst). A segment that ends
+	// exactly at RCV.NXT (a resent FIN, say) is acceptable, so its ACK is
+	// still processed (tcp_sequence tests the end against rcv_wup); a RST
+	// at RCV.NXT-1 resets a connection that has received the peer's FIN,
+	// for peers whose RST does not count the FIN (tcp_reset_check,
+	// CLOSE-WAIT, LAST-ACK and CLOSING only); and in TIME-WAIT a RST not at
+	// RCV.NXT is dropped without a challenge ACK (tcp_timewait_state_process).
 	LinuxSeqChecks bool
 }
 

@@ -2,10 +2,11 @@ package fsm
 
 import "testing"
 
-// TestLinuxSeqChecks covers the two places where Linux's sequence checks
+// TestLinuxSeqChecks covers the three places where Linux's sequence checks
 // are wider than §3.10.7.4's (Config.LinuxSeqChecks), each against the
 // RFC's letter (RFCConfig). The passive observer, cross-checked against
-// real Linux captures, found both.
+// real Linux captures, found them; both apply them through CheckRst and
+// SeqAcceptable.
 func TestLinuxSeqChecks(t *testing.T) {
 	cases := []struct {
 		name     string
@@ -36,6 +37,14 @@ func TestLinuxSeqChecks(t *testing.T) {
 		from: "LAST-ACK", in: "in:<SEQ=301><CTL=RST>",
 		linux: Closed, linuxWhy: RcvRst,
 		rfc: LastAck, rfcWhy: RcvRstIgnored,
+	}, {
+		// tcp_timewait_state_process: in TIME-WAIT only a RST at exactly
+		// RCV.NXT is acted on; one elsewhere in the window gets no
+		// challenge ACK (RFC 5961 §3.2 would send one).
+		name: "RST in the window, not at RCV.NXT, in TIME-WAIT",
+		from: "TIME-WAIT", in: "in:<SEQ=400><CTL=RST>",
+		linux: TimeWait, linuxWhy: RcvRstIgnored,
+		rfc: TimeWait, rfcWhy: RcvRstChallenge,
 	}}
 	for _, c := range cases {
 		for _, linux := range []bool{true, false} {

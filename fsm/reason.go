@@ -6,8 +6,11 @@ import "fmt"
 // rule of RFC 9293 fired. Views turn it into a trigger label and a sentence
 // (package narrate); tests compare it.
 //
-// The values below are the endpoint machine's and the simulator's; the
-// passive observer's start at ObserverReasons (reason_observe.go).
+// The values below are the endpoint machine's and the simulator's, and the
+// passive observer's wherever it applies the same receive rule; the
+// observer's own inferences start at ObserverReasons (reason_observe.go).
+// One vocabulary: the same transition has the same reason, and so the same
+// label and sentence, whichever source produced it.
 type Reason uint16
 
 // Reasons of the endpoint machine (RFC 9293 §3.10) and the simulator.
@@ -106,6 +109,9 @@ var reasonNames = [...]string{
 func (r Reason) String() string {
 	if int(r) < len(reasonNames) && reasonNames[r] != "" {
 		return reasonNames[r]
+	}
+	if i := int(r) - int(ObserverReasons); i >= 0 && i < len(observerReasonNames) && observerReasonNames[i] != "" {
+		return observerReasonNames[i]
 	}
 	return fmt.Sprintf("Reason(%d)", uint16(r))
 }

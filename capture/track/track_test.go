@@ -130,7 +130,7 @@ func TestTimeWaitExpiresOnTheCaptureClock(t *testing.T) {
 	}
 	tl := tr.Timeline(c)
 	last := tl.Steps[len(tl.Steps)-1]
-	if last.Event != timeline.Timer || last.T != time.Duration(4*ms+60_000*ms) || last.Actor != fsm.Client || last.Why[fsm.Client] != fsm.ObsTimeWaitExpired {
+	if last.Event != timeline.Timer || last.T != time.Duration(4*ms+60_000*ms) || last.Actor != fsm.Client || last.Why[fsm.Client] != fsm.TimerTimeWait {
 		t.Errorf("last step %+v", last)
 	}
 	// The timer step comes before the segment that passed its deadline.

@@ -211,7 +211,7 @@ func (t *Tracker) Add(ts int64, p *decode.Packet) {
 	if u.Analysis&timeline.Retransmission != 0 {
 		c.flags |= timeline.ConnRetransmission
 	}
-	if u.Why[0] == fsm.ObsRstRefused || u.Why[1] == fsm.ObsRefused || u.Why[0] == fsm.ObsRefused || u.Why[1] == fsm.ObsRstRefused {
+	if u.Why[0] == fsm.RcvRstRefused || u.Why[1] == fsm.ObsRefused || u.Why[0] == fsm.ObsRefused || u.Why[1] == fsm.RcvRstRefused {
 		c.flags |= timeline.ConnRefused
 	}
 	if after, ok := c.obs.NextExpiry(); ok && (!hadBefore || after != before) {

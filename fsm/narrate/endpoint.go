@@ -132,8 +132,8 @@ func init() {
 			zh: "这个 {flags} 报文（seq={rseq}）是{sidezh}已经收到过的——{peerzh}没有及时收到确认而重传了——因此{sidezh}丢弃它并再次发送 ACK（§3.10.7.4 第一项检查）。",
 		},
 		fsm.RcvAckOfFin: {
-			en: "The {side}'s FIN is acknowledged (ack={rack}: a FIN takes one sequence number of its own, so that it can be acknowledged and retransmitted like data), and the {side} moves {from} → {to} (§3.10.7.4).",
-			zh: "{sidezh}的 FIN 得到确认（ack={rack}：FIN 本身占用一个序列号，这样它才能像数据一样被确认和重传），状态 {from} → {to}（§3.10.7.4）。",
+			en: "The {peer}'s ACK covers the {side}'s FIN (ack={rack}), so the {peer} has received it (a FIN takes one sequence number of its own, so that it can be acknowledged and retransmitted like data): the {side} moves {from} → {to} (§3.10.7.4, fifth check).",
+			zh: "{peerzh}的 ACK 覆盖了{sidezh}的 FIN（ack={rack}），说明对方已经收到（FIN 本身占用一个序列号，这样它才能像数据一样被确认和重传）：{sidezh}的状态 {from} → {to}（§3.10.7.4 第五项检查）。",
 		},
 		fsm.RcvFin: {
 			en: "The {side} receives the {peer}'s FIN: the {peer} will send no more data, so the {side} acknowledges the FIN's sequence number at once and moves {from} → {to} (§3.10.7.4, eighth check).",

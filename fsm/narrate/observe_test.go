@@ -48,10 +48,12 @@ func TestObserverNoteNamesBothSides(t *testing.T) {
 			{Event: timeline.Observe, Dir: fsm.S2C,
 				Seg:    fsm.Segment{Seq: 5001, Ack: 1002, Flags: fsm.ACK, Window: 65535},
 				States: [2]fsm.State{fsm.FinWait2, fsm.CloseWait},
-				Why:    [2]fsm.Reason{fsm.ObsFinAcked, fsm.ReasonNone}},
+				Why:    [2]fsm.Reason{fsm.RcvAckOfFin, fsm.ReasonNone}},
 		},
 	}
-	want := "The server's ACK covers the client's FIN, so the server has received it: the client moves to FIN-WAIT-2 and waits for the server's FIN."
+	// The endpoint's sentence for the same rule (fsm.RcvAckOfFin): one
+	// narration whichever source produced the step.
+	want := "The server's ACK covers the client's FIN (ack=2), so the server has received it (a FIN takes one sequence number of its own, so that it can be acknowledged and retransmitted like data): the client moves FIN-WAIT-1 → FIN-WAIT-2 (§3.10.7.4, fifth check)."
 	if got := Note(tl, 1, EN); got != want {
 		t.Errorf("EN = %q\nwant %q", got, want)
 	}

@@ -13,7 +13,10 @@
 // leaves its sender CLOSED. The receiver then processes the segment as RFC
 // 9293 §3.10.7 says, with the state the observer has inferred for it: the
 // ACK field first, the FIN last, a RST only if acceptable (exactly RCV.NXT,
-// RFC 5961 §3.2; in SYN-SENT only if it acknowledges the SYN).
+// RFC 5961 §3.2; in SYN-SENT only if it acknowledges the SYN). The receive
+// rules are the endpoint machine's own (package fsm's rules.go: CheckRst,
+// AckAcceptable, AfterAckOfFin, AfterFin), and so are their reasons, so a
+// capture names and narrates a transition as the simulator does.
 //
 // # Seen means delivered
 //
@@ -54,7 +57,8 @@
 // is old: Linux drops it unread (its ACK field too) and so does RFC 9293's
 // first check. A RST is acceptable exactly at RCV.NXT (and, as Linux's
 // tcp_reset_check, at the FIN's number after the FIN arrived); one inside
-// the window draws a challenge ACK (RFC 5961 §3.2); one behind RCV.NXT by
+// the window draws a challenge ACK (RFC 5961 §3.2), except in TIME-WAIT,
+// where Linux drops it silently; one behind RCV.NXT by
 // less than a window crossed the sender's own data: the receiver drops it,
 // but the sender has closed (a stack answering with RST takes its sequence
 // number from the ACK field it answers); one further away proves nothing.

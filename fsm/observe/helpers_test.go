@@ -70,8 +70,8 @@ func (s step) segment() fsm.Segment {
 func handshake() []step {
 	return []step{
 		seg(C, SYN, 1000, 0, 0).want(SS, LI).because(fsm.ObsSynSent, 0),
-		seg(S, SYN|ACK, 5000, 1001, 0).want(ES, SR).because(fsm.ObsSynAckReceived, fsm.ObsSynAckSent),
-		seg(C, ACK, 1001, 5001, 0).want(ES, ES).because(0, fsm.ObsHandshakeAck),
+		seg(S, SYN|ACK, 5000, 1001, 0).want(ES, SR).because(fsm.RcvSynAck, fsm.ObsSynAckSent),
+		seg(C, ACK, 1001, 5001, 0).want(ES, ES).because(0, fsm.RcvAckOfSyn),
 	}
 }
 

@@ -101,9 +101,11 @@ func (o *Observer) SetListening(known bool) { o.listens = known }
 type Update struct {
 	States [2]fsm.State // both sides' states after the event
 
-	// Why holds, per side, the observer reason (fsm.Obs…) for a change of
-	// its state, or for a conclusion about it that changed nothing (a
-	// retransmitted FIN, an ignored RST); fsm.ReasonNone otherwise.
+	// Why holds, per side, the reason for a change of its state, or for a
+	// conclusion about it that changed nothing (a retransmitted FIN, an
+	// ignored RST); fsm.ReasonNone otherwise. A receive rule gives the
+	// endpoint machine's reason (fsm.RcvFin, fsm.RcvRst, …), an inference
+	// from what a side sent the observer's own (fsm.Obs…).
 	Why [2]fsm.Reason
 
 	// Analysis flags the segment as Wireshark's tcp.analysis would.
@@ -208,7 +210,7 @@ func (o *Observer) Expire(t time.Duration) (Update, bool) {
 	for i := range o.s {
 		if s := &o.s[i]; s.state == fsm.TimeWait && s.deadline == at {
 			s.state = fsm.Closed
-			u.Why[i] = fsm.ObsTimeWaitExpired
+			u.Why[i] = fsm.TimerTimeWait
 		}
 	}
 	u.States = o.States()

@@ -43,10 +43,10 @@ func TestObserveOpenAndClose(t *testing.T) {
 			seg(S, ACK, 5001, 1006, 0).want(ES, ES),
 			seg(S, PSH|ACK, 5001, 1006, 5).want(ES, ES),
 			seg(C, ACK, 1006, 5006, 0).want(ES, ES),
-			seg(C, FIN|ACK, 1006, 5006, 0).want(F1, CW).because(fsm.ObsFinSent, fsm.ObsFinReceived),
-			seg(S, ACK, 5006, 1007, 0).want(F2, CW).because(fsm.ObsFinAcked, 0),
-			seg(S, FIN|ACK, 5006, 1007, 0).want(TW, LA).because(fsm.ObsFinReceivedTimeWait, fsm.ObsFinSentLastAck),
-			seg(C, ACK, 1007, 5007, 0).want(TW, CL).because(0, fsm.ObsLastAckAcked),
+			seg(C, FIN|ACK, 1006, 5006, 0).want(F1, CW).because(fsm.ObsFinSent, fsm.RcvFin),
+			seg(S, ACK, 5006, 1007, 0).want(F2, CW).because(fsm.RcvAckOfFin, 0),
+			seg(S, FIN|ACK, 5006, 1007, 0).want(TW, LA).because(fsm.RcvFin, fsm.ObsFinSentLastAck),
+			seg(C, ACK, 1007, 5007, 0).want(TW, CL).because(0, fsm.RcvAckOfFin),
 		}),
 		done: true,
 		check: func(t *testing.T, o *Observer) {
@@ -66,9 +66,9 @@ func TestObserveOpenAndClose(t *testing.T) {
 		name: "server closes first, FIN,ACK piggybacked",
 		rfc:  "RFC 9293 §3.6 Figure 12 (roles swapped), §3.10.7.4 eighth check FIN-WAIT-1",
 		steps: join(handshake(), []step{
-			seg(S, FIN|ACK, 5001, 1001, 0).want(CW, F1).because(fsm.ObsFinReceived, fsm.ObsFinSent),
-			seg(C, FIN|ACK, 1001, 5002, 0).want(LA, TW).because(fsm.ObsFinSentLastAck, fsm.ObsFinAckPiggyback),
-			seg(S, ACK, 5002, 1002, 0).want(CL, TW).because(fsm.ObsLastAckAcked, 0),
+			seg(S, FIN|ACK, 5001, 1001, 0).want(CW, F1).because(fsm.RcvFin, fsm.ObsFinSent),
+			seg(C, FIN|ACK, 1001, 5002, 0).want(LA, TW).because(fsm.ObsFinSentLastAck, fsm.RcvFinAckOfFin),
+			seg(S, ACK, 5002, 1002, 0).want(CL, TW).because(fsm.RcvAckOfFin, 0),
 		}),
 		done: true,
 	}, {
@@ -76,7 +76,7 @@ func TestObserveOpenAndClose(t *testing.T) {
 		rfc:  "RFC 9293 §3.10.7.4 eighth check: FIN-WAIT-1 receiving a FIN that acknowledges its FIN enters TIME-WAIT",
 		steps: join(handshake(), []step{
 			seg(C, FIN|ACK, 1001, 5001, 0).want(F1, CW),
-			seg(S, FIN|ACK, 5001, 1002, 0).want(TW, LA).because(fsm.ObsFinAckPiggyback, fsm.ObsFinSentLastAck),
+			seg(S, FIN|ACK, 5001, 1002, 0).want(TW, LA).because(fsm.RcvFinAckOfFin, fsm.ObsFinSentLastAck),
 			seg(C, ACK, 1002, 5002, 0).want(TW, CL),
 		}),
 		done: true,
@@ -99,9 +99,9 @@ func TestObserveOpenAndClose(t *testing.T) {
 		rfc:  "RFC 9293 §3.5 Figure 8",
 		steps: []step{
 			seg(C, SYN, 100, 0, 0).want(SS, LI),
-			seg(S, SYN, 300, 0, 0).want(SR, SR).because(fsm.ObsSimultaneousOpen, fsm.ObsSimultaneousOpen),
-			seg(C, SYN|ACK, 100, 301, 0).want(SR, ES).flag(timeline.Retransmission).because(0, fsm.ObsSynAckReceived),
-			seg(S, SYN|ACK, 300, 101, 0).want(ES, ES).flag(timeline.Retransmission).because(fsm.ObsSynAckReceived, 0),
+			seg(S, SYN, 300, 0, 0).want(SR, SR).because(fsm.RcvSynSimultaneous, fsm.RcvSynSimultaneous),
+			seg(C, SYN|ACK, 100, 301, 0).want(SR, ES).flag(timeline.Retransmission).because(0, fsm.RcvAckOfSyn),
+			seg(S, SYN|ACK, 300, 101, 0).want(ES, ES).flag(timeline.Retransmission).because(fsm.RcvAckOfSyn, 0),
 			seg(C, FIN|ACK, 101, 301, 0).want(F1, CW),
 		},
 		check: func(t *testing.T, o *Observer) {
@@ -114,9 +114,9 @@ func TestObserveOpenAndClose(t *testing.T) {
 		rfc:  "RFC 9293 §3.6 Figure 13",
 		steps: join(handshake(), []step{
 			seg(C, FIN|ACK, 1001, 5001, 0).want(F1, CW),
-			seg(S, FIN|ACK, 5001, 1001, 0).want(CG, CG).because(fsm.ObsSimultaneousClose, fsm.ObsFinsCrossed),
-			seg(C, ACK, 1002, 5002, 0).want(CG, TW).because(0, fsm.ObsClosingAcked),
-			seg(S, ACK, 5002, 1002, 0).want(TW, TW).because(fsm.ObsClosingAcked, 0),
+			seg(S, FIN|ACK, 5001, 1001, 0).want(CG, CG).because(fsm.RcvFin, fsm.ObsFinsCrossed),
+			seg(C, ACK, 1002, 5002, 0).want(CG, TW).because(0, fsm.RcvAckOfFin),
+			seg(S, ACK, 5002, 1002, 0).want(TW, TW).because(fsm.RcvAckOfFin, 0),
 		}),
 		done: true,
 	}, {
@@ -124,7 +124,7 @@ func TestObserveOpenAndClose(t *testing.T) {
 		rfc:  "RFC 9293 §3.10.7.3: only a SYN-SENT side that received an acceptable SYN,ACK sends a plain ACK",
 		steps: []step{
 			seg(C, SYN, 1000, 0, 0).want(SS, LI),
-			seg(C, ACK, 1001, 5001, 0).want(ES, ES).because(fsm.ObsAckProvesSyn, fsm.ObsHandshakeAck),
+			seg(C, ACK, 1001, 5001, 0).want(ES, ES).because(fsm.ObsAckProvesSyn, fsm.RcvAckOfSyn),
 		},
 	}, {
 		name: "capture starts at the SYN,ACK",
@@ -144,7 +144,7 @@ func TestObserveOpenAndClose(t *testing.T) {
 		steps: []step{
 			seg(C, SYN, 1000, 0, 0).want(SS, LI),
 			seg(S, SYN|ACK, 5000, 1001, 0).want(ES, SR),
-			seg(C, PSH|ACK, 1001, 5001, 20).want(ES, ES).because(0, fsm.ObsHandshakeAck),
+			seg(C, PSH|ACK, 1001, 5001, 20).want(ES, ES).because(0, fsm.RcvAckOfSyn),
 		},
 	}, {
 		name: "mid-stream join",
@@ -193,7 +193,7 @@ func TestObserveResets(t *testing.T) {
 		rfc:  "RFC 9293 §3.10.7.1 (CLOSED answers with RST), §3.10.7.3 (acceptable RST in SYN-SENT)",
 		steps: []step{
 			seg(C, SYN, 1000, 0, 0).want(SS, LI),
-			seg(S, RST|ACK, 0, 1001, 0).window(0).want(CL, CL).because(fsm.ObsRstRefused, fsm.ObsRefused),
+			seg(S, RST|ACK, 0, 1001, 0).window(0).want(CL, CL).because(fsm.RcvRstRefused, fsm.ObsRefused),
 		},
 		done: true,
 		check: func(t *testing.T, o *Observer) {
@@ -206,14 +206,14 @@ func TestObserveResets(t *testing.T) {
 		rfc:  "RFC 9293 §3.10.7.3: in SYN-SENT a RST is acceptable only if its ACK acknowledges the SYN",
 		steps: []step{
 			seg(C, SYN, 1000, 0, 0).want(SS, LI),
-			seg(S, RST, 0, 0, 0).window(0).want(SS, LI).because(fsm.ObsRstIgnored, 0),
+			seg(S, RST, 0, 0, 0).window(0).want(SS, LI).because(fsm.RcvRstIgnored, 0),
 		},
 	}, {
 		name: "RST with a wrong ACK in SYN-SENT is ignored",
 		rfc:  "RFC 9293 §3.10.7.3",
 		steps: []step{
 			seg(C, SYN, 1000, 0, 0).want(SS, LI),
-			seg(S, RST|ACK, 0, 1234, 0).window(0).want(SS, LI).because(fsm.ObsRstIgnored, 0),
+			seg(S, RST|ACK, 0, 1234, 0).window(0).want(SS, LI).because(fsm.RcvRstIgnored, 0),
 			seg(C, SYN, 1000, 0, 0).atT(time.Second).want(SS, LI).flag(timeline.Retransmission).because(fsm.ObsRetransmitted, 0),
 		},
 	}, {
@@ -221,7 +221,7 @@ func TestObserveResets(t *testing.T) {
 		rfc:  "RFC 9293 §3.10.7.4 second check; RFC 5961 §3.2 (exact match)",
 		steps: join(handshake(), []step{
 			seg(C, PSH|ACK, 1001, 5001, 10).want(ES, ES),
-			seg(C, RST|ACK, 1011, 5001, 0).window(0).want(CL, CL).because(fsm.ObsRstSent, fsm.ObsRstReceived),
+			seg(C, RST|ACK, 1011, 5001, 0).window(0).want(CL, CL).because(fsm.ObsRstSent, fsm.RcvRst),
 		}),
 		done: true,
 	}, {
@@ -237,7 +237,7 @@ func TestObserveResets(t *testing.T) {
 		name: "RST outside the window is ignored",
 		rfc:  "RFC 9293 §3.10.7.4 first check; RFC 5961 §3.2",
 		steps: join(handshake(), []step{
-			seg(S, RST, 5001+1<<20, 0, 0).window(0).want(ES, ES).because(fsm.ObsRstIgnored, 0),
+			seg(S, RST, 5001+1<<20, 0, 0).window(0).want(ES, ES).because(fsm.RcvRstIgnored, 0),
 			seg(C, PSH|ACK, 1001, 5001, 10).want(ES, ES),
 		}),
 		check: func(t *testing.T, o *Observer) {
@@ -251,9 +251,9 @@ func TestObserveResets(t *testing.T) {
 		name: "RST in the window but not at RCV.NXT: challenge ACK, then exact RST",
 		rfc:  "RFC 5961 §3.2",
 		steps: join(handshake(), []step{
-			seg(S, RST, 5101, 0, 0).window(0).want(ES, CL).because(fsm.ObsRstChallenge, fsm.ObsRstSent),
+			seg(S, RST, 5101, 0, 0).window(0).want(ES, CL).because(fsm.RcvRstChallenge, fsm.ObsRstSent),
 			seg(C, ACK, 1001, 5001, 0).want(ES, CL).flag(timeline.DupAck),
-			seg(S, RST, 5001, 0, 0).window(0).want(CL, CL).because(fsm.ObsRstReceived, 0),
+			seg(S, RST, 5001, 0, 0).window(0).want(CL, CL).because(fsm.RcvRst, 0),
 		}),
 		done: true,
 	}, {
@@ -262,7 +262,7 @@ func TestObserveResets(t *testing.T) {
 		steps: []step{
 			seg(C, SYN, 1000, 0, 0).want(SS, LI),
 			seg(S, SYN|ACK, 5000, 1001, 0).want(ES, SR),
-			seg(C, RST, 1001, 0, 0).window(0).want(CL, LI).because(fsm.ObsRstSent, fsm.ObsRstToListen),
+			seg(C, RST, 1001, 0, 0).window(0).want(CL, LI).because(fsm.ObsRstSent, fsm.RcvRstToListen),
 		},
 		done: true,
 	}, {
@@ -270,7 +270,7 @@ func TestObserveResets(t *testing.T) {
 		rfc:  "RFC 9293 §3.10.7.3 first check (unacceptable ACK: send RST, stay)",
 		steps: []step{
 			seg(C, SYN, 1000, 0, 0).want(SS, LI),
-			seg(S, SYN|ACK, 5000, 777, 0).want(SS, SR).because(fsm.ObsBadAck, fsm.ObsSynAckSent),
+			seg(S, SYN|ACK, 5000, 777, 0).want(SS, SR).because(fsm.RcvBadAckSynSent, fsm.ObsSynAckSent),
 			seg(C, RST, 777, 0, 0).window(0).want(SS, SR),
 		},
 	}, {
@@ -281,8 +281,8 @@ func TestObserveResets(t *testing.T) {
 			seg(S, FIN|ACK, 5001, 1001, 0).want(CG, CG),
 			seg(C, ACK, 1002, 5002, 0).want(CG, TW),
 			seg(S, ACK, 5002, 1002, 0).want(TW, TW),
-			seg(C, RST, 1999, 0, 0).window(0).want(TW, TW).because(0, fsm.ObsRstIgnored),
-			seg(C, RST, 1002, 0, 0).window(0).want(CL, CL).because(fsm.ObsRstSent, fsm.ObsRstInTimeWait),
+			seg(C, RST, 1999, 0, 0).window(0).want(TW, TW).because(0, fsm.RcvRstIgnored),
+			seg(C, RST, 1002, 0, 0).window(0).want(CL, CL).because(fsm.ObsRstSent, fsm.RcvRst),
 		}),
 		done: true,
 	}})
@@ -326,7 +326,7 @@ func TestObserveRepeats(t *testing.T) {
 			seg(C, FIN|ACK, 1001, 5001, 0).want(F1, CW),
 			seg(S, ACK, 5001, 1002, 0).want(F2, CW),
 			seg(S, FIN|ACK, 5001, 1002, 0).atT(10*time.Second).want(TW, LA),
-			seg(S, FIN|ACK, 5001, 1002, 0).atT(11*time.Second).want(TW, LA).flag(timeline.Retransmission).because(fsm.ObsTimeWaitRestart, fsm.ObsRetransmitted),
+			seg(S, FIN|ACK, 5001, 1002, 0).atT(11*time.Second).want(TW, LA).flag(timeline.Retransmission).because(fsm.RcvFinInTimeWait, fsm.ObsRetransmitted),
 			seg(C, ACK, 1002, 5002, 0).want(TW, CL),
 		}),
 		done: true,
@@ -400,14 +400,14 @@ func TestTimeWaitExpiresOnCaptureClock(t *testing.T) {
 		t.Fatal("Expire before the deadline reported a change")
 	}
 	u, ok := o.Expire(time.Minute)
-	if !ok || u.States != [2]fsm.State{TW, CL} || u.Why != [2]fsm.Reason{0, fsm.ObsTimeWaitExpired} {
+	if !ok || u.States != [2]fsm.State{TW, CL} || u.Why != [2]fsm.Reason{0, fsm.TimerTimeWait} {
 		t.Fatalf("first Expire = %+v %v, want the server CLOSED", u, ok)
 	}
 	if at, _ := o.NextExpiry(); at != 12*time.Second {
 		t.Fatalf("NextExpiry() = %v, want 12s", at)
 	}
 	u, ok = o.Expire(time.Minute)
-	if !ok || u.States != [2]fsm.State{CL, CL} || u.Why != [2]fsm.Reason{fsm.ObsTimeWaitExpired, 0} {
+	if !ok || u.States != [2]fsm.State{CL, CL} || u.Why != [2]fsm.Reason{fsm.TimerTimeWait, 0} {
 		t.Fatalf("second Expire = %+v %v, want the client CLOSED", u, ok)
 	}
 	if _, ok := o.Expire(time.Hour); ok {
@@ -470,7 +470,7 @@ func TestObserveGapsAndOldSegments(t *testing.T) {
 			seg(C, PSH|ACK, 1201, 5001, 100).want(ES, ES).flag(timeline.LostSegment),
 			seg(C, FIN|ACK, 1301, 5001, 0).want(F1, ES).because(fsm.ObsFinSent, 0),
 			seg(S, ACK, 5001, 1101, 0).want(F1, ES),
-			seg(C, PSH|ACK, 1101, 5001, 100).atT(time.Second).want(F1, CW).flag(timeline.Retransmission).because(0, fsm.ObsFinReceived),
+			seg(C, PSH|ACK, 1101, 5001, 100).atT(time.Second).want(F1, CW).flag(timeline.Retransmission).because(0, fsm.RcvFin),
 			seg(S, ACK, 5001, 1302, 0).want(F2, CW),
 		}),
 	}, {
@@ -480,7 +480,7 @@ func TestObserveGapsAndOldSegments(t *testing.T) {
 			seg(C, PSH|ACK, 1001, 5001, 100).want(ES, ES),
 			seg(C, PSH|ACK, 1201, 5001, 100).want(ES, ES).flag(timeline.LostSegment),
 			seg(C, FIN|ACK, 1301, 5001, 0).want(F1, ES),
-			seg(S, ACK, 5001, 1302, 0).want(F2, CW).because(fsm.ObsFinAcked, fsm.ObsFinReceived),
+			seg(S, ACK, 5001, 1302, 0).want(F2, CW).because(fsm.RcvAckOfFin, fsm.RcvFin),
 		}),
 		check: func(t *testing.T, o *Observer) {
 			if u := o.Uncertain(); strings.Contains(u[fsm.Server], "gap") || strings.Contains(u[fsm.Server], "FIN followed") {
@@ -495,7 +495,7 @@ func TestObserveGapsAndOldSegments(t *testing.T) {
 			seg(S, PSH|ACK, 5001, 1001, 10).want(F1, CW),
 			seg(S, PSH|ACK, 5011, 1001, 10).want(F1, CW),
 			seg(S, PSH|ACK, 5001, 1002, 10).atT(time.Second).want(F1, CW).flag(timeline.Retransmission),
-			seg(S, ACK, 5021, 1002, 0).want(F2, CW).flag(timeline.DupAck).because(fsm.ObsFinAcked, 0),
+			seg(S, ACK, 5021, 1002, 0).want(F2, CW).flag(timeline.DupAck).because(fsm.RcvAckOfFin, 0),
 		}),
 	}, {
 		name: "a RST that crossed the sender's data: dropped, but its sender is CLOSED",
@@ -503,7 +503,7 @@ func TestObserveGapsAndOldSegments(t *testing.T) {
 		steps: join(handshake(), []step{
 			seg(S, PSH|ACK, 5001, 1001, 10).want(ES, ES),
 			seg(C, PSH|ACK, 1001, 5001, 10).want(ES, ES),
-			seg(S, RST, 5001, 0, 0).window(0).want(ES, CL).because(fsm.ObsRstIgnored, fsm.ObsRstSent),
+			seg(S, RST, 5001, 0, 0).window(0).want(ES, CL).because(fsm.RcvRstIgnored, fsm.ObsRstSent),
 		}),
 	}, {
 		name: "first FIN not captured: CLOSING and LAST-ACK cannot be told apart",
@@ -573,8 +573,8 @@ func TestObserveKnownListener(t *testing.T) {
 	cfg.Listening = true
 	o := New(cfg, false)
 	run(t, &o, []step{
-		seg(C, SYN, 1000, 0, 0).want(SS, SR).because(fsm.ObsSynSent, fsm.ObsSynDelivered),
-		seg(S, SYN|ACK, 5000, 1001, 0).want(ES, SR).because(fsm.ObsSynAckReceived, fsm.ObsSynAckSent),
+		seg(C, SYN, 1000, 0, 0).want(SS, SR).because(fsm.ObsSynSent, fsm.RcvSynInListen),
+		seg(S, SYN|ACK, 5000, 1001, 0).want(ES, SR).because(fsm.RcvSynAck, fsm.ObsSynAckSent),
 		seg(C, ACK, 1001, 5001, 0).want(ES, ES),
 		seg(S, SYN|ACK, 5000, 1001, 0).want(ES, ES).because(0, fsm.ObsRetransmitted).flag(timeline.Retransmission),
 	})

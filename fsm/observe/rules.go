@@ -74,9 +74,19 @@ func (o *Observer) set(u *Update, t time.Duration, s fsm.Side, st fsm.State, r f
 }
 
 // acksSyn reports whether ack acknowledges s's SYN and nothing beyond what
-// s sent: SND.UNA < SEG.ACK =< SND.NXT with SND.UNA = ISS (§3.10.7.3).
+// s sent (fsm.AckAcceptable with SND.UNA = ISS, §3.10.7.3); with s's
+// SND.NXT not seen, anything past its ISN.
 func (s *side) acksSyn(ack fsm.Seq) bool {
-	return s.has(bitISN) && s.isn.LessThan(ack) && (!s.has(bitNxt) || ack.LessThanEq(s.nxt))
+	return s.has(bitISN) && fsm.AckAcceptable(ack, s.isn, s.sndNxt(ack))
+}
+
+// sndNxt is s's SND.NXT as the capture shows it, or orElse if nothing s
+// sent was seen.
+func (s *side) sndNxt(orElse fsm.Seq) fsm.Seq {
+	if s.has(bitNxt) {
+		return s.nxt
+	}
+	return orElse
 }
 
 // acksFin reports whether ack covers s's FIN.
@@ -192,14 +202,14 @@ func (o *Observer) sentSyn(t time.Duration, x fsm.Side, seg *fsm.Segment, u *Upd
 			// have answered it with SYN,ACK. The SYNs crossed: each arrives
 			// in SYN-SENT and moves its receiver to SYN-RECEIVED (§3.10.7.3,
 			// fourth check). By the time this SYN is seen both have arrived.
-			o.set(u, t, x, fsm.SynReceived, fsm.ObsSimultaneousOpen)
-			o.set(u, t, y, fsm.SynReceived, fsm.ObsSimultaneousOpen)
+			o.set(u, t, x, fsm.SynReceived, fsm.RcvSynSimultaneous)
+			o.set(u, t, y, fsm.SynReceived, fsm.RcvSynSimultaneous)
 			Y.bits &^= bitPassive
 		} else if Y.state == fsm.Listen && o.listens {
 			// The server is known to listen: the SYN reaches a LISTEN
 			// socket, which enters SYN-RECEIVED on it (§3.10.7.2).
 			Y.bits |= bitPassive
-			o.set(u, t, y, fsm.SynReceived, fsm.ObsSynDelivered)
+			o.set(u, t, y, fsm.SynReceived, fsm.RcvSynInListen)
 		}
 	case fsm.SynSent, fsm.SynReceived:
 		if seg.Seq == X.isn {
@@ -213,7 +223,7 @@ func (o *Observer) sentSyn(t time.Duration, x fsm.Side, seg *fsm.Segment, u *Upd
 			X.bits |= bitLoss
 		} else {
 			// RFC 5961 §4: a SYN in a synchronized state gets a challenge ACK.
-			u.Why[y] = fsm.ObsSynIgnored
+			u.Why[y] = fsm.RcvSynChallenge
 			X.bits |= bitSynIgnored
 		}
 	}
@@ -245,7 +255,7 @@ func (o *Observer) sentSynAck(t time.Duration, x fsm.Side, seg *fsm.Segment, u *
 	case fsm.SynSent:
 		// It had sent a bare SYN: the peer's SYN reached it in SYN-SENT
 		// (simultaneous open, Figure 8 line 5).
-		o.set(u, t, x, fsm.SynReceived, fsm.ObsSimultaneousOpen)
+		o.set(u, t, x, fsm.SynReceived, fsm.RcvSynSimultaneous)
 	case fsm.SynReceived:
 		if !X.has(bitISN) {
 			// Its first SYN,ACK, after a SYN known to have reached it in
@@ -302,11 +312,9 @@ func (o *Observer) ackProves(t time.Duration, x fsm.Side, seg *fsm.Segment, u *U
 	if Y.acksFin(seg.Ack) {
 		// It acknowledges the peer's FIN, so it received it, though the
 		// observer had not let it (a FIN it could not yet have processed).
-		switch X.state {
-		case fsm.Established:
-			o.set(u, t, x, fsm.CloseWait, fsm.ObsFinReceived)
-		case fsm.FinWait2:
-			o.set(u, t, x, fsm.TimeWait, fsm.ObsFinReceivedTimeWait)
+		if X.state == fsm.Established || X.state == fsm.FinWait2 {
+			to, why := fsm.AfterFin(X.state, X.state)
+			o.set(u, t, x, to, why)
 		}
 	}
 }
@@ -387,32 +395,24 @@ func (o *Observer) rcvAck(t time.Duration, y fsm.Side, seg *fsm.Segment, u *Upda
 		case !Y.acksSyn(ack):
 			// An unacceptable ACK: y answers with RST and stays SYN-SENT.
 			Y.bits |= bitBadAck
-			u.Why[y] = fsm.ObsBadAck
+			u.Why[y] = fsm.RcvBadAckSynSent
 		case syn:
-			o.set(u, t, y, fsm.Established, fsm.ObsSynAckReceived)
+			o.set(u, t, y, fsm.Established, fsm.RcvSynAck)
 		}
 		// An acceptable ACK without SYN is dropped (§3.10.7.3, fifth part).
 	case fsm.SynReceived:
 		switch {
-		case Y.acksSyn(ack) && syn:
-			o.set(u, t, y, fsm.Established, fsm.ObsSynAckReceived)
 		case Y.acksSyn(ack):
-			o.set(u, t, y, fsm.Established, fsm.ObsHandshakeAck)
+			// With SYN too, Figure 8's SYN,ACK after a simultaneous open:
+			// the SYN is the one y has, its ACK is what moves y.
+			o.set(u, t, y, fsm.Established, fsm.RcvAckOfSyn)
 		case Y.has(bitISN) && !syn:
 			Y.bits |= bitBadAck
-			u.Why[y] = fsm.ObsBadAck
+			u.Why[y] = fsm.RcvBadAckSynRcvd
 		}
-	case fsm.FinWait1:
-		if Y.acksFin(ack) {
-			o.set(u, t, y, fsm.FinWait2, fsm.ObsFinAcked)
-		}
-	case fsm.Closing:
-		if Y.acksFin(ack) {
-			o.set(u, t, y, fsm.TimeWait, fsm.ObsClosingAcked)
-		}
-	case fsm.LastAck:
-		if Y.acksFin(ack) {
-			o.set(u, t, y, fsm.Closed, fsm.ObsLastAckAcked)
+	default:
+		if to, moves := fsm.AfterAckOfFin(Y.state); moves && Y.acksFin(ack) {
+			o.set(u, t, y, to, fsm.RcvAckOfFin)
 		}
 	}
 }
@@ -426,110 +426,128 @@ func (o *Observer) rcvFin(t time.Duration, y fsm.Side, prevY fsm.State, newFin b
 			// §3.10.7.4: TIME-WAIT acknowledges a repeated FIN and restarts
 			// the 2·MSL timer (Linux inet_twsk_reschedule).
 			Y.deadline = t + o.timeWait
-			u.Why[y] = fsm.ObsTimeWaitRestart
+			u.Why[y] = fsm.RcvFinInTimeWait
 		}
 		return
 	}
 	switch Y.state {
-	case fsm.Established:
-		o.set(u, t, y, fsm.CloseWait, fsm.ObsFinReceived)
-	case fsm.FinWait1:
-		// The FIN does not acknowledge y's FIN (or rcvAck would have moved
-		// y on): the FINs crossed.
-		o.set(u, t, y, fsm.Closing, fsm.ObsSimultaneousClose)
-	case fsm.FinWait2:
-		if prevY == fsm.FinWait1 {
-			o.set(u, t, y, fsm.TimeWait, fsm.ObsFinAckPiggyback)
-		} else {
-			o.set(u, t, y, fsm.TimeWait, fsm.ObsFinReceivedTimeWait)
-		}
+	case fsm.Established, fsm.FinWait1, fsm.FinWait2:
+		// In FIN-WAIT-1 the FIN does not acknowledge y's FIN (or rcvAck
+		// would have moved y on): the FINs crossed.
+		to, why := fsm.AfterFin(Y.state, prevY)
+		o.set(u, t, y, to, why)
 	}
 }
 
 // onRst reads a segment with RST from side x: is it acceptable to the
-// receiver (§3.10.7.3 in SYN-SENT, §3.10.7.4 first and second checks with
-// RFC 5961 §3.2 otherwise), and what does sending it say about x.
+// receiver (fsm.CheckRstSynSent in SYN-SENT, fsm.CheckRst otherwise), and
+// what does sending it say about x.
 func (o *Observer) onRst(t time.Duration, x fsm.Side, seg *fsm.Segment, u *Update) {
 	y := x.Peer()
-	X, Y := &o.s[x], &o.s[y]
 	senderCloses := true
-	switch Y.state {
+	switch o.s[y].state {
 	case fsm.SynSent:
-		// Acceptable only if it acknowledges the SYN.
-		if seg.Flags.Has(fsm.ACK) && (!Y.has(bitISN) || seg.Ack == Y.isn.Add(1)) {
-			o.set(u, t, y, fsm.Closed, fsm.ObsRstRefused)
-			if X.state == fsm.Listen || X.state == fsm.Closed {
-				// A LISTEN socket answers a SYN with SYN,ACK; a RST means no
-				// one was listening: x was CLOSED all along.
-				o.set(u, t, x, fsm.Closed, fsm.ObsRefused)
-				return
-			}
-		} else {
-			u.Why[y] = fsm.ObsRstIgnored
-			senderCloses = false
+		var refused bool
+		senderCloses, refused = o.rstInSynSent(t, y, seg, u)
+		if refused {
+			return
 		}
 	case fsm.Listen:
-		u.Why[y] = fsm.ObsRstIgnored // §3.10.7.2: a RST in LISTEN is ignored
+		u.Why[y] = fsm.RcvRstInListen // §3.10.7.2: a RST in LISTEN is ignored
 	case fsm.Closed:
 	default:
-		valid := true
-		if !X.has(bitNxt) {
-			Y.bits |= bitUnverified
-		} else {
-			rcvNxt := X.nxt
-			if X.has(bitGap) {
-				rcvNxt = X.gapLo // y has nothing beyond the gap in order
-			}
-			exact := seg.Seq == rcvNxt
-			switch Y.state {
-			case fsm.CloseWait, fsm.LastAck, fsm.Closing:
-				// Linux (tcp_reset_check) also accepts a RST at the
-				// sequence number of the FIN it has received.
-				exact = exact || seg.Seq.Add(1) == rcvNxt
-			}
-			wnd := Y.win
-			if wnd < 1<<16 {
-				wnd = 1 << 16 // the scale may be unknown: never narrower than unscaled
-			}
-			switch {
-			case exact:
-			case Y.state != fsm.TimeWait && seg.Seq.InWindow(rcvNxt, wnd):
-				valid = false
-				u.Why[y] = fsm.ObsRstChallenge
-			case seg.Seq.LessThan(rcvNxt) && rcvNxt.Sub(seg.Seq) <= wnd:
-				// Behind RCV.NXT by less than a window: a real RST that
-				// crossed x's last data or FIN. A stack answering a segment
-				// with RST takes its sequence number from that segment's
-				// ACK field (§3.10.7.1, Linux tcp_v4_send_reset), which lags
-				// what x has sent since. y drops it as old; x has closed.
-				valid = false
-				u.Why[y] = fsm.ObsRstIgnored
-			default:
-				// Far outside the window: forged, or from an earlier
-				// connection. It proves nothing about x either.
-				valid = false
-				u.Why[y] = fsm.ObsRstIgnored
-				Y.bits |= bitRstIgnored
-				X.bits |= bitRstIgnored
-				senderCloses = false
-			}
-		}
-		if valid {
-			switch {
-			case Y.state == fsm.TimeWait:
-				o.set(u, t, y, fsm.Closed, fsm.ObsRstInTimeWait)
-			case Y.state == fsm.SynReceived && Y.has(bitPassive):
-				o.set(u, t, y, fsm.Listen, fsm.ObsRstToListen)
-			default:
-				o.set(u, t, y, fsm.Closed, fsm.ObsRstReceived)
-			}
-		}
+		senderCloses = o.rstSynchronized(t, y, seg, u)
 	}
-	if !senderCloses || X.state == fsm.Closed {
+	if senderCloses {
+		o.rstSent(t, x, u)
+	}
+}
+
+// rstInSynSent: y in SYN-SENT receives a RST, acceptable only if it
+// acknowledges y's SYN (§3.10.7.3). It reports whether the RST says its
+// sender closed, and whether it refused the connection outright (the sender
+// then is known CLOSED all along).
+func (o *Observer) rstInSynSent(t time.Duration, y fsm.Side, seg *fsm.Segment, u *Update) (senderCloses, refused bool) {
+	x := y.Peer()
+	Y := &o.s[y]
+	// With y's SYN not captured, the RST is taken to answer it.
+	acceptable := seg.Flags.Has(fsm.ACK) && !Y.has(bitISN)
+	if Y.has(bitISN) {
+		acceptable = fsm.CheckRstSynSent(*seg, Y.isn, Y.sndNxt(Y.isn.Add(1))) == fsm.RstAccept
+	}
+	if !acceptable {
+		u.Why[y] = fsm.RcvRstIgnored
+		return false, false
+	}
+	o.set(u, t, y, fsm.Closed, fsm.RcvRstRefused)
+	if X := &o.s[x]; X.state == fsm.Listen || X.state == fsm.Closed {
+		// A LISTEN socket answers a SYN with SYN,ACK; a RST means no one
+		// was listening: x was CLOSED all along.
+		o.set(u, t, x, fsm.Closed, fsm.ObsRefused)
+		return true, true
+	}
+	return true, false
+}
+
+// rstSynchronized: y in SYN-RECEIVED or a synchronized state receives a
+// RST, checked as Linux checks it (fsm.CheckRst) against y's RCV.NXT and
+// window as the capture shows them. It reports whether the RST says its
+// sender closed.
+func (o *Observer) rstSynchronized(t time.Duration, y fsm.Side, seg *fsm.Segment, u *Update) bool {
+	x := y.Peer()
+	X, Y := &o.s[x], &o.s[y]
+	if !X.has(bitNxt) {
+		Y.bits |= bitUnverified
+		o.acceptRst(t, y, u)
+		return true
+	}
+	rcvNxt := X.nxt
+	if X.has(bitGap) {
+		rcvNxt = X.gapLo // y has nothing beyond the gap in order
+	}
+	wnd := max(Y.win, 1<<16) // the scale may be unknown: never narrower than unscaled
+	switch fsm.CheckRst(*seg, Y.state, rcvNxt, wnd, true) {
+	case fsm.RstAccept:
+		o.acceptRst(t, y, u)
+	case fsm.RstChallenge:
+		u.Why[y] = fsm.RcvRstChallenge
+	case fsm.RstDrop:
+		u.Why[y] = fsm.RcvRstIgnored
+		if !seg.Seq.LessThan(rcvNxt) || rcvNxt.Sub(seg.Seq) > wnd {
+			// Far outside the window: forged, or from an earlier
+			// connection. It proves nothing about x either.
+			Y.bits |= bitRstIgnored
+			X.bits |= bitRstIgnored
+			return false
+		}
+		// Behind RCV.NXT by less than a window: a real RST that crossed
+		// x's last data or FIN. A stack answering a segment with RST takes
+		// its sequence number from that segment's ACK field (§3.10.7.1,
+		// Linux tcp_v4_send_reset), which lags what x has sent since. y
+		// drops it as old; x has closed.
+	}
+	return true
+}
+
+// acceptRst applies an acceptable RST to y (§3.10.7.4 second check).
+func (o *Observer) acceptRst(t time.Duration, y fsm.Side, u *Update) {
+	Y := &o.s[y]
+	if Y.state == fsm.SynReceived && Y.has(bitPassive) {
+		o.set(u, t, y, fsm.Listen, fsm.RcvRstToListen)
+		return
+	}
+	// In TIME-WAIT, Linux with tcp_rfc1337 = 0 ends TIME-WAIT early.
+	o.set(u, t, y, fsm.Closed, fsm.RcvRst)
+}
+
+// rstSent: x sent a RST that says it closed, unless it answers an
+// unacceptable ACK, which leaves x's state as it was.
+func (o *Observer) rstSent(t time.Duration, x fsm.Side, u *Update) {
+	X := &o.s[x]
+	if X.state == fsm.Closed {
 		return
 	}
 	if X.has(bitBadAck) && (X.state == fsm.SynSent || X.state == fsm.SynReceived) {
-		// The RST answers an unacceptable ACK; x keeps its state.
 		X.bits &^= bitBadAck
 		return
 	}
