@@ -76,7 +76,7 @@ func (w *ngFile) epb(id uint32, ts uint64, data []byte) *ngFile {
 }
 
 // frames returns the packets of a fixture, copied out, with their times.
-func frames(t *testing.T, name string) (data [][]byte, ts []time.Time) {
+func frames(t testing.TB, name string) (data [][]byte, ts []time.Time) {
 	t.Helper()
 	raw := fixture(t, name)
 	r, err := NewReader(bytes.NewReader(raw), name, int64(len(raw)))
@@ -437,5 +437,42 @@ func drain(r *Reader) {
 		if _, _, err := r.Next(); err != nil {
 			return
 		}
+	}
+}
+
+// BenchmarkNext reads one packet: a frame of a real capture, over and over,
+// from a pcap and from a pcapng in memory.
+func BenchmarkNext(b *testing.B) {
+	data, ts := frames(b, "lo.pcap")
+	ng := (&ngFile{o: binary.LittleEndian}).shb().idb(1, 262144)
+	pcap := append([]byte(nil), fixture(b, "lo.pcap")[:24]...)
+	for i := 0; i < 200; i++ {
+		for j, d := range data {
+			ng.epb(0, uint64(ts[j].UnixMicro()), d)
+			pcap = binary.LittleEndian.AppendUint32(pcap, uint32(ts[j].Unix()))
+			pcap = binary.LittleEndian.AppendUint32(pcap, uint32(ts[j].Nanosecond()/1000))
+			pcap = binary.LittleEndian.AppendUint32(pcap, uint32(len(d)))
+			pcap = binary.LittleEndian.AppendUint32(pcap, uint32(len(d)))
+			pcap = append(pcap, d...)
+		}
+	}
+	for _, f := range []struct {
+		name string
+		data []byte
+	}{{"pcap", pcap}, {"pcapng", ng.b}} {
+		b.Run(f.name, func(b *testing.B) {
+			b.ReportAllocs()
+			var r *Reader
+			for i := 0; i < b.N; i++ {
+				if r == nil || i%(200*len(data)) == 0 {
+					b.StopTimer()
+					r, _ = NewReader(bytes.NewReader(f.data), f.name, int64(len(f.data)))
+					b.StartTimer()
+				}
+				if _, _, err := r.Next(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

@@ -15,7 +15,7 @@ import (
 	"github.com/tcpviz/tcpviz/capture/decode"
 )
 
-func fixture(t *testing.T, name string) []byte {
+func fixture(t testing.TB, name string) []byte {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join("..", "testdata", name))
 	if err != nil {
