@@ -138,6 +138,23 @@ func TestCreatePcapRefusesAnExistingFile(t *testing.T) {
 	}
 }
 
+func TestCreatePcapErrorsNameTheFileOnce(t *testing.T) {
+	if _, err := os.Stat("/dev/full"); err != nil {
+		t.Skip("no /dev/full here")
+	}
+	missing := filepath.Join(t.TempDir(), "no", "x.pcap")
+	if _, err := CreatePcap(missing, false, 0); err == nil || err.Error() != "cannot write "+missing+": no such file or directory" {
+		t.Errorf("CreatePcap in a missing directory = %v", err)
+	}
+	p, err := CreatePcap("/dev/full", true, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Close(); err == nil || err.Error() != "write /dev/full: no space left on device" {
+		t.Errorf("Close = %v", err)
+	}
+}
+
 // countSink counts the TCP segments of one port it is given.
 type countSink struct {
 	port    uint16

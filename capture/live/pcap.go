@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 
 	"github.com/google/gopacket"
@@ -38,7 +39,11 @@ func CreatePcap(path string, force bool, snaplen int) (*PcapFile, error) {
 		if errors.Is(err, os.ErrExist) {
 			return nil, fmt.Errorf("%s: %w", path, ErrFileExists)
 		}
-		return nil, fmt.Errorf("create %s: %w", path, err)
+		var pe *fs.PathError
+		if errors.As(err, &pe) { // "open PATH: …" would name it twice
+			err = pe.Err
+		}
+		return nil, fmt.Errorf("cannot write %s: %w", path, err)
 	}
 	if snaplen <= 0 {
 		snaplen = 262144
@@ -47,7 +52,7 @@ func CreatePcap(path string, force bool, snaplen int) (*PcapFile, error) {
 	w := pcapgo.NewWriterNanos(bw)
 	if err := w.WriteFileHeader(uint32(snaplen), layers.LinkTypeEthernet); err != nil {
 		f.Close()
-		return nil, fmt.Errorf("write %s: %w", path, err)
+		return nil, writeError(path, err)
 	}
 	return &PcapFile{path: path, f: f, bw: bw, w: w}, nil
 }
@@ -61,7 +66,7 @@ func (p *PcapFile) WritePacket(ci gopacket.CaptureInfo, data []byte) error {
 		ci.Length = ci.CaptureLength
 	}
 	if err := p.w.WritePacket(ci, data); err != nil {
-		return fmt.Errorf("write %s: %w", p.path, err)
+		return writeError(p.path, err)
 	}
 	p.n++
 	return nil
@@ -88,7 +93,17 @@ func (p *PcapFile) Close() error {
 	}
 	p.f = nil
 	if err != nil {
-		return fmt.Errorf("write %s: %w", p.path, err)
+		return writeError(p.path, err)
 	}
 	return nil
+}
+
+// writeError names the file in a write error, unless the error (an
+// os.File's) names it already: "write /dev/full: no space left on device".
+func writeError(path string, err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return err
+	}
+	return fmt.Errorf("write %s: %w", path, err)
 }

@@ -10,8 +10,6 @@ import (
 	"os"
 	"time"
 
-	"github.com/google/gopacket"
-	"github.com/google/gopacket/pcapgo"
 	"github.com/tcpviz/tcpviz/capture/decode"
 )
 
@@ -38,28 +36,29 @@ func (f Format) String() string {
 	return "unknown"
 }
 
-// maxSnaplen bounds the packet buffer whatever a header claims, as tcpdump's
-// MAXIMUM_SNAPLEN does, so a corrupt header cannot make us allocate gigabytes.
+// maxSnaplen bounds a packet's captured length whatever a header claims, as
+// tcpdump's MAXIMUM_SNAPLEN does; the read buffer holds a whole packet of it.
 const maxSnaplen = 262144
 
 // bufSize is the read buffer: large enough that a read system call moves
-// many packets.
+// many packets, and that a record of maxSnaplen fits.
 const bufSize = 1 << 19
 
-// Magic numbers (first four bytes of the file).
-const (
-	magicMicros     = 0xa1b2c3d4
-	magicNanos      = 0xa1b23c4d
-	magicPcapngSHB  = 0x0a0d0d0a
-	magicGzipPrefix = 0x1f8b // first two bytes
-)
+// magicGzip is the first two bytes of a gzip stream.
+const magicGzip = 0x1f8b
 
 // Reader reads the packets of one capture in file order.
 //
 // Call Next until it returns an error: io.EOF at a clean end, a
-// *TruncatedError when the file stops in the middle of a packet, or another
-// error when a packet record itself is corrupt. Packets returned before the
-// error are good.
+// *TruncatedError when the file stops in the middle of a packet, a
+// *CorruptError when a record itself is damaged, a *ReadError when the
+// bytes cannot be read (a damaged gzip stream, an I/O error). Packets
+// returned before the error are good.
+//
+// One parser reads each format (pcap.go, pcapng.go): it checks every
+// length against the bytes that hold it before using it, and returns
+// packets as views into its read buffer, so that reading allocates nothing
+// per packet and nothing a file claims can size an allocation.
 type Reader struct {
 	name   string
 	file   *os.File        // nil for a caller's io.Reader
@@ -67,17 +66,21 @@ type Reader struct {
 	raw    *countingReader // the file's bytes: count, or under it the compressed stream
 	br     *bufio.Reader
 	format Format
-	link   decode.LinkType
 	size   int64 // bytes in the file; -1 when unknown (stdin, a pipe)
 
-	pcap *pcapgo.Reader
-	ng   *pcapgo.NgReader
+	link     decode.LinkType // of the packet last returned (before any: the capture's first)
+	readable bool            // pcap: decode has a decoder for link
 
-	packets uint64
-	ngOrder binary.ByteOrder // byte order of the current pcapng section
+	packets     uint64          // returned by Next
+	skipped     uint64          // passed over: their link type has no decoder
+	skippedLink decode.LinkType // the first such link type
 
-	pcapHeader []byte           // a copy of the pcap file header
-	pcapOrder  binary.ByteOrder // its byte order
+	order binary.ByteOrder // pcap: the file's byte order
+	nanos int64            // pcap: nanoseconds per unit of a record's second fraction
+
+	ngOrder  binary.ByteOrder // pcapng: the current section's byte order
+	ifaces   []ngIface        // pcapng: the current section's interfaces
+	lastTime time.Time        // pcapng: of the last packet, for Simple Packet Blocks
 }
 
 // Open opens a capture file by name; "-" reads stdin. Errors say what is
@@ -127,185 +130,127 @@ func NewReader(r io.Reader, name string, size int64) (*Reader, error) {
 		bs = max(int(size)+16, 4096) // a small file needs no large buffer
 	}
 	rd := &Reader{name: name, count: cr, raw: cr, br: bufio.NewReaderSize(cr, bs), size: size}
-	if h, _ := rd.br.Peek(2); len(h) == 2 && binary.BigEndian.Uint16(h) == magicGzipPrefix {
+	notCapture := ErrNotCapture
+	if h, _ := rd.br.Peek(2); len(h) == 2 && binary.BigEndian.Uint16(h) == magicGzip {
 		// A compressed capture (tcpdump -w - | gzip): read what it
 		// decompresses to, so pcap and pcapng are told apart as usual.
 		gz, err := gzip.NewReader(rd.br)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w (a damaged gzip stream: %v)", name, ErrNotCapture, err)
 		}
-		rd.count = &countingReader{r: gz}
+		rd.count = &countingReader{r: gzipStream{gz}}
 		rd.br = bufio.NewReaderSize(rd.count, bufSize)
+		notCapture = errGzipNotCapture
 	}
 	head, err := rd.br.Peek(4)
 	if len(head) < 4 {
-		if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
+		if err != nil && !isEnd(err) {
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
-		if len(head) == 0 {
+		if len(head) == 0 && notCapture == ErrNotCapture {
 			return nil, fmt.Errorf("%s: empty file, %w", name, ErrNotCapture)
 		}
-		return nil, fmt.Errorf("%s: %w", name, ErrNotCapture)
+		return nil, fmt.Errorf("%s: %w", name, notCapture)
 	}
-	le, be := binary.LittleEndian.Uint32(head), binary.BigEndian.Uint32(head)
-	switch {
-	case le == magicPcapngSHB:
-		rd.format = PCAPNG
-		rd.ngOrder = binary.LittleEndian
-		if h, _ := rd.br.Peek(12); len(h) == 12 && binary.BigEndian.Uint32(h[8:]) == 0x1a2b3c4d {
-			rd.ngOrder = binary.BigEndian
-		}
-		lt, found := rd.ngLinkType()
-		ng, err := pcapgo.NewNgReader(rd.br, pcapgo.NgReaderOptions{})
-		if err != nil {
-			return nil, rd.headerError(err)
-		}
-		rd.ng, rd.link = ng, lt
-		if !found {
-			rd.link = decode.LinkType(ng.LinkType())
+	switch le, be := binary.LittleEndian.Uint32(head), binary.BigEndian.Uint32(head); {
+	case le == ngSectionHeader:
+		rd.format, rd.ngOrder = PCAPNG, binary.LittleEndian
+		if err := rd.ngHead(); err != nil {
+			return nil, err
 		}
 	case le == magicMicros || be == magicMicros || le == magicNanos || be == magicNanos:
 		rd.format = PCAP
-		if h, _ := rd.br.Peek(24); len(h) == 24 {
-			rd.pcapHeader = append([]byte(nil), h...)
-		}
-		p, err := pcapgo.NewReader(rd.br)
-		if err != nil {
-			return nil, rd.headerError(err)
-		}
-		// pcapgo refuses packets longer than the header's snaplen, which some
-		// writers do not honour; readers such as tcpdump use their own limit.
-		// (A packet cannot be larger than the file, so a small file gets a
-		// small packet buffer.)
-		snap := maxSnaplen
-		if size >= 0 && size < maxSnaplen {
-			snap = int(size)
-		}
-		p.SetSnaplen(uint32(snap))
-		rd.pcap, rd.link = p, decode.LinkType(p.LinkType())
-		// pcapgo keeps the link type in a uint8 and so cannot hold
-		// LINUX_SLL2 (276): read the header's 32-bit field ourselves.
-		if h := rd.pcapHeader; len(h) == 24 {
-			rd.pcapOrder = pcapOrder(le)
-			rd.link = decode.LinkType(rd.pcapOrder.Uint32(h[20:24]) & 0xffff)
+		if err := rd.pcapHeader(); err != nil {
+			return nil, err
 		}
 	default:
-		return nil, fmt.Errorf("%s: %w", name, ErrNotCapture)
+		return nil, fmt.Errorf("%s: %w", name, notCapture)
 	}
 	return rd, nil
 }
 
-func (r *Reader) headerError(err error) error {
-	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-		return fmt.Errorf("%s: %s header is truncated", r.name, r.format)
+// errGzipNotCapture is ErrNotCapture for a file that was gzip-compressed.
+var errGzipNotCapture = fmt.Errorf("gzip-compressed data that is %w", ErrNotCapture)
+
+// ngHead reads a pcapng's first section header and the blocks after it up
+// to the first interface description, so that LinkType is known before the
+// first packet (and a pipe is not waited on for one).
+func (r *Reader) ngHead() error {
+	_, _, _, err := r.nextNg(true)
+	var te *TruncatedError
+	var ce *CorruptError
+	switch {
+	case err == nil, errors.Is(err, io.EOF):
+		if len(r.ifaces) > 0 {
+			r.link = r.ifaces[0].link
+		}
+		return nil
+	case errors.As(err, &te):
+		return fmt.Errorf("%s: pcapng header is truncated", r.name)
+	case errors.As(err, &ce) && ce.Offset == 0:
+		return fmt.Errorf("%s: %w (%v)", r.name, ErrNotCapture, ce.Err)
 	}
-	return fmt.Errorf("%s: %w (%v)", r.name, ErrNotCapture, err)
+	return err
 }
 
 // Next returns the next packet's bytes (valid until the following call)
-// and its capture time.
+// and its capture time. Packets of a link type tcpviz has no decoder for
+// are passed over and counted (Skipped); LinkType says the link type of
+// the packet returned.
 func (r *Reader) Next() (data []byte, ts time.Time, err error) {
-	start := r.Offset()
-	if r.pcap != nil {
-		if err := r.checkPcapRecord(); err != nil {
+	for {
+		link, readable := r.link, r.readable
+		if r.format == PCAP {
+			data, ts, err = r.nextPcap()
+		} else {
+			var ifc *ngIface
+			data, ts, ifc, err = r.nextNg(false)
+			if ifc != nil {
+				link, readable = ifc.link, ifc.readable
+			}
+		}
+		if err != nil {
 			return nil, ts, err
 		}
-		var ci gopacket.CaptureInfo
-		data, ci, err = r.pcap.ZeroCopyReadPacketData()
-		ts = ci.Timestamp
-	} else {
-		if err := r.checkNgBlocks(); err != nil {
-			return nil, ts, err
+		if !readable {
+			if r.skipped == 0 {
+				r.skippedLink = link
+			}
+			r.skipped++
+			continue
 		}
-		var ci gopacket.CaptureInfo
-		data, ci, err = r.ng.ZeroCopyReadPacketData()
-		ts = ci.Timestamp
+		r.link = link
+		r.packets++
+		return data, ts, nil
 	}
-	if err != nil {
-		return nil, ts, r.wrap(err, start)
-	}
-	r.packets++
-	return data, ts, nil
 }
 
-// checkPcapRecord looks at the next pcap record before pcapgo reads it: a
-// record cut short is a TruncatedError (pcapgo cannot tell it from the
-// end), and a captured length over the limit is a CorruptError rather than
-// an allocation. (Not for gzip-compressed files, whose bytes are not the
-// records'.)
-func (r *Reader) checkPcapRecord() error {
-	if r.pcapOrder == nil {
-		return nil
-	}
-	h, _ := r.br.Peek(16)
-	switch {
-	case len(h) == 0:
-		return io.EOF
-	case len(h) < 16:
-		return r.truncated()
-	}
-	n := int(r.pcapOrder.Uint32(h[8:12]))
-	if n > maxSnaplen {
-		return &CorruptError{Name: r.name, Packets: r.packets, Offset: r.Offset(),
-			Err: fmt.Errorf("a record of %d bytes, over the %d-byte limit", n, maxSnaplen)}
-	}
-	if r.br.Buffered() >= 16+n {
-		return nil // the common case: the whole record is in the buffer
-	}
-	if 16+n > r.br.Size() {
-		if r.size >= 0 {
-			return r.truncated() // longer than the whole file
-		}
-		return nil // cannot look that far ahead; pcapgo will find out
-	}
-	if b, _ := r.br.Peek(16 + n); len(b) < 16+n {
-		return r.truncated()
-	}
-	return nil
-}
-
-func (r *Reader) wrap(err error, start int64) error {
-	if errors.Is(err, io.EOF) && r.Offset() == start {
-		return io.EOF
-	}
-	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-		return &TruncatedError{Name: r.name, Packets: r.packets, Offset: start}
-	}
-	return &CorruptError{Name: r.name, Packets: r.packets, Offset: start, Err: err}
-}
-
-// LinkType is the capture's link type (of its first interface, for pcapng;
-// packets of interfaces with another link type are skipped).
+// LinkType is the link type of the packet Next returned last; before the
+// first, the capture's (its first interface's, for pcapng, whose every
+// interface has its own).
 func (r *Reader) LinkType() decode.LinkType { return r.link }
 
-func pcapOrder(le uint32) binary.ByteOrder {
-	if le == magicMicros || le == magicNanos {
-		return binary.LittleEndian
-	}
-	return binary.BigEndian
+// Skipped is the number of packets Next passed over because tcpviz has no
+// decoder for their link type, and the first such link type.
+func (r *Reader) Skipped() (packets uint64, link decode.LinkType) {
+	return r.skipped, r.skippedLink
 }
 
-// ngLinkType finds the 16-bit link type of the first interface description
-// block (pcapgo truncates it to 8 bits) by looking ahead at the file's first
-// blocks; found is false when it is not within reach.
-func (r *Reader) ngLinkType() (lt decode.LinkType, found bool) {
-	order := r.ngOrder
-	off := 0
-	for i := 0; i < 16; i++ {
-		h, _ := r.br.Peek(off + 12)
-		if len(h) < off+12 {
-			break
-		}
-		typ, n := order.Uint32(h[off:]), int(order.Uint32(h[off+4:]))
-		if typ == 1 { // interface description block: LinkType, reserved, SnapLen
-			return decode.LinkType(order.Uint16(h[off+8:])), true
-		}
-		if typ == 6 || typ == 3 || typ == 2 || n < 12 || n%4 != 0 {
-			break
-		}
-		off += n
+// Unsupported says, naming the link type, when no packet of the capture
+// can be decoded: at once for a pcap (one link type for the file), and for
+// a pcapng (whose interfaces may be described anywhere) once every packet
+// read was passed over.
+func (r *Reader) Unsupported() error {
+	lt := r.link
+	switch {
+	case r.format == PCAP && !r.readable:
+	case r.format == PCAPNG && r.packets == 0 && r.skipped > 0:
+		lt = r.skippedLink
+	default:
+		return nil
 	}
-	return 0, false
+	_, err := decode.New(lt)
+	return fmt.Errorf("%s: %w", r.name, err)
 }
 
 // Format is pcap or pcapng.
@@ -357,11 +302,11 @@ type TruncatedError struct {
 }
 
 func (e *TruncatedError) Error() string {
-	return fmt.Sprintf("%s: capture is truncated: read %d packets, the record at byte %d is incomplete", e.Name, e.Packets, e.Offset)
+	return fmt.Sprintf("%s: capture is truncated: read %s, the record at byte %d is incomplete", e.Name, Count(e.Packets, "packet"), e.Offset)
 }
 
-// CorruptError says a packet record could not be parsed (a damaged header);
-// reading cannot continue past it.
+// CorruptError says a record could not be parsed (a damaged header or
+// length); reading cannot continue past it.
 type CorruptError struct {
 	Name    string
 	Packets uint64
@@ -370,10 +315,72 @@ type CorruptError struct {
 }
 
 func (e *CorruptError) Error() string {
-	return fmt.Sprintf("%s: corrupt record at byte %d after %d packets: %v", e.Name, e.Offset, e.Packets, e.Err)
+	return fmt.Sprintf("%s: corrupt record at byte %d after %s: %v", e.Name, e.Offset, Count(e.Packets, "packet"), e.Err)
 }
 
 func (e *CorruptError) Unwrap() error { return e.Err }
+
+// ReadError says the bytes of the capture could not be read: a damaged
+// gzip stream (a bad checksum, garbage after it) or an I/O error. The
+// packets before it were read.
+type ReadError struct {
+	Name    string
+	Packets uint64
+	Offset  int64 // of the decompressed bytes, for a gzip stream
+	Err     error
+}
+
+func (e *ReadError) Error() string {
+	return fmt.Sprintf("%s: %v, after %s", e.Name, e.Err, Count(e.Packets, "packet"))
+}
+
+func (e *ReadError) Unwrap() error { return e.Err }
+
+// Count says how many of a noun, in the singular for one: "1 packet",
+// "2 packets" (error messages, here and in the commands that read captures).
+func Count(n uint64, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// ended is the error for a record that could not be peeked, avail bytes
+// of it there: io.EOF when the input ends cleanly on a record boundary.
+func (r *Reader) ended(avail int, err error) error {
+	if avail == 0 && errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
+		return io.EOF
+	}
+	return r.cut(err)
+}
+
+// cut is the error for a record at the current offset that is not all
+// there: the input ended (or the record runs past the buffer, which holds
+// more than the largest record: past the file's end) or could not be read.
+func (r *Reader) cut(err error) error { return r.cutAt(r.Offset(), err) }
+
+func (r *Reader) cutAt(off int64, err error) error {
+	if err == nil || isEnd(err) {
+		return &TruncatedError{Name: r.name, Packets: r.packets, Offset: off}
+	}
+	return &ReadError{Name: r.name, Packets: r.packets, Offset: off, Err: err}
+}
+
+func (r *Reader) truncated() error { return r.cut(nil) }
+
+// isEnd tells the input's end (or a record longer than the buffer, which
+// only the end of a small file's buffer can cut) from a read error.
+func isEnd(err error) bool {
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, bufio.ErrBufferFull)
+}
+
+func (r *Reader) corrupt(off int64, err error) error {
+	return &CorruptError{Name: r.name, Packets: r.packets, Offset: off, Err: err}
+}
+
+func (r *Reader) corruptf(off int64, format string, a ...any) error {
+	return r.corrupt(off, fmt.Errorf(format, a...))
+}
 
 // BeforeRead sets a function called each time the reader is about to read
 // more of the file (every few hundred kilobytes of a file; for a pipe,
@@ -395,5 +402,18 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	}
 	n, err := c.r.Read(p)
 	c.n += int64(n)
+	return n, err
+}
+
+// gzipStream is a gzip reader whose errors say the stream is damaged (a bad
+// checksum at its end, garbage after it); a cut stream stays an
+// io.ErrUnexpectedEOF, a truncation.
+type gzipStream struct{ r *gzip.Reader }
+
+func (g gzipStream) Read(p []byte) (int, error) {
+	n, err := g.r.Read(p)
+	if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
+		err = fmt.Errorf("damaged gzip stream (%w)", err)
+	}
 	return n, err
 }

@@ -8,13 +8,14 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/tcpviz/tcpviz/capture/decode"
 )
 
-func fixture(t *testing.T, name string) []byte {
+func fixture(t testing.TB, name string) []byte {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join("..", "testdata", name))
 	if err != nil {
@@ -231,5 +232,54 @@ func TestGzippedCaptures(t *testing.T) {
 		if n != 50 || r.Progress() != 1 {
 			t.Errorf("%s.gz: %d packets, progress %v", name, n, r.Progress())
 		}
+	}
+}
+
+// TestGzipDamage tells a damaged gzip stream from a capture: a bad checksum
+// is reported after the packets it held, and gzip-compressed data that is
+// no capture says it was gzip.
+func TestGzipDamage(t *testing.T) {
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	zw.Write(fixture(t, "lo.pcap"))
+	zw.Close()
+	gz := buf.Bytes()
+	gz[len(gz)-8] ^= 0xff // the CRC-32 of the trailer
+	n, err := readAll(t, gz)
+	var re *ReadError
+	if n != 50 || !errors.As(err, &re) || !errors.Is(err, gzip.ErrChecksum) ||
+		err.Error() != "test: damaged gzip stream (gzip: invalid checksum), after 50 packets" {
+		t.Errorf("bad checksum: %d packets, %v", n, err)
+	}
+
+	buf.Reset()
+	zw = gzip.NewWriter(&buf)
+	zw.Write([]byte("GET / HTTP/1.1\r\n"))
+	zw.Close()
+	_, err = NewReader(bytes.NewReader(buf.Bytes()), "x.gz", int64(buf.Len()))
+	if !errors.Is(err, ErrNotCapture) || err.Error() != "x.gz: gzip-compressed data that is not a pcap or pcapng file" {
+		t.Errorf("gzipped text: %v", err)
+	}
+}
+
+// TestOnePacketIsSingular: "read 1 packet", not "1 packets".
+func TestOnePacketIsSingular(t *testing.T) {
+	data := fixture(t, "lo.pcap")
+	first := 24 + 16 + int(binary.LittleEndian.Uint32(data[24+8:]))
+	_, err := readAll(t, data[:first+20])
+	if err == nil || !strings.Contains(err.Error(), "capture is truncated: read 1 packet, the record at byte") {
+		t.Errorf("%v", err)
+	}
+}
+
+// TestHostileFileIsAFuzzSeed keeps issue 15's file in FuzzReplay's corpus.
+func TestHostileFileIsAFuzzSeed(t *testing.T) {
+	b, err := os.ReadFile("../track/testdata/fuzz/FuzzReplay/issue15-92-byte-pcapng")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "go test fuzz v1\n[]byte(" + strconv.Quote(string(hostile())) + ")\n" // as go test writes it
+	if len(hostile()) != 92 || string(b) != want {
+		t.Errorf("the seed is\n%s\nwant\n%s", b, want)
 	}
 }

@@ -20,9 +20,9 @@ type NoTCPError struct {
 
 func (e *NoTCPError) Error() string {
 	if e.Filtered > 0 {
-		return fmt.Sprintf("no TCP segments in %s match the filter (%d packets, %d TCP segments)", e.Name, e.Packets, e.Filtered)
+		return fmt.Sprintf("no TCP segments in %s match the filter (%s, %s)", e.Name, pcapfile.Count(e.Packets, "packet"), pcapfile.Count(e.Filtered, "TCP segment"))
 	}
-	return fmt.Sprintf("no TCP segments in %s (%d packets)", e.Name, e.Packets)
+	return fmt.Sprintf("no TCP segments in %s (%s)", e.Name, pcapfile.Count(e.Packets, "packet"))
 }
 
 // ReplayOptions configure Replay.
@@ -65,9 +65,7 @@ func (o *ReplayOptions) send(b timeline.Batch) bool {
 // so that what has arrived reaches the view within Interval even while the
 // next packet is awaited.
 func Replay(r *pcapfile.Reader, t *Tracker, opts ReplayOptions) (stats timeline.Stats, err error) {
-	d, err := decode.New(r.LinkType())
-	if err != nil {
-		err = fmt.Errorf("%s: %w", r.Name(), err)
+	if err := r.Unsupported(); err != nil {
 		if opts.Batches != nil {
 			opts.send(timeline.Batch{Progress: 0, Done: true, Err: err})
 			close(opts.Batches)
@@ -77,7 +75,7 @@ func Replay(r *pcapfile.Reader, t *Tracker, opts ReplayOptions) (stats timeline.
 	if opts.Interval <= 0 {
 		opts.Interval = 50 * time.Millisecond
 	}
-	rp := &replayer{r: r, t: t, d: d, opts: &opts}
+	rp := &replayer{r: r, t: t, opts: &opts}
 	if opts.Batches != nil && r.Size() < 0 {
 		err = rp.stream()
 	} else {
@@ -86,7 +84,9 @@ func Replay(r *pcapfile.Reader, t *Tracker, opts ReplayOptions) (stats timeline.
 	stats = rp.stats
 	t.Finish()
 	if err == nil && t.Len() == 0 {
-		err = &NoTCPError{Name: r.Name(), Packets: stats.Packets, Filtered: rp.filtered}
+		if err = r.Unsupported(); err == nil { // a pcapng whose every interface was of one
+			err = &NoTCPError{Name: r.Name(), Packets: stats.Packets, Filtered: rp.filtered}
+		}
 	}
 	if opts.Batches != nil {
 		if !errors.Is(err, ErrStopped) {
@@ -101,7 +101,7 @@ func Replay(r *pcapfile.Reader, t *Tracker, opts ReplayOptions) (stats timeline.
 type replayer struct {
 	r        *pcapfile.Reader
 	t        *Tracker
-	d        *decode.Decoder
+	decoders []linkDecoder // one per link type met, made on first use
 	opts     *ReplayOptions
 	p        decode.Packet
 	stats    timeline.Stats
@@ -109,10 +109,39 @@ type replayer struct {
 	lastSend time.Time
 }
 
-// add decodes one packet and tracks its segment.
-func (rp *replayer) add(data []byte, ts time.Time) {
+// linkDecoder is the decoder of one link type.
+type linkDecoder struct {
+	link decode.LinkType
+	d    *decode.Decoder
+}
+
+// decoder is the decoder for lt: a pcapng gives each interface its own
+// link type. The reader passes over packets of link types decode does not
+// read, so there are few (a slice searched in order is quickest), and New
+// does not fail here; should it, the packet counts as malformed.
+func (rp *replayer) decoder(lt decode.LinkType) *decode.Decoder {
+	for _, ld := range rp.decoders {
+		if ld.link == lt {
+			return ld.d
+		}
+	}
+	d, err := decode.New(lt)
+	if err != nil {
+		return nil
+	}
+	rp.decoders = append(rp.decoders, linkDecoder{lt, d})
+	return d
+}
+
+// add decodes one packet of link type lt and tracks its segment.
+func (rp *replayer) add(data []byte, ts time.Time, lt decode.LinkType) {
 	rp.stats.Packets++
-	switch rp.d.Decode(data, &rp.p) {
+	d := rp.decoder(lt)
+	if d == nil {
+		rp.stats.Malformed++
+		return
+	}
+	switch d.Decode(data, &rp.p) {
 	case decode.TCP:
 		if rp.opts.Match == nil || rp.opts.Match(&rp.p) {
 			rp.t.Add(ts.UnixNano(), &rp.p)
@@ -144,7 +173,7 @@ func (rp *replayer) file() error {
 			}
 			return err
 		}
-		rp.add(data, ts)
+		rp.add(data, ts, rp.r.LinkType())
 		if rp.stats.Packets&1023 == 0 && (rp.opts.Batches != nil || rp.opts.Stop != nil) {
 			select {
 			case <-rp.opts.Stop:
@@ -165,6 +194,7 @@ func (rp *replayer) file() error {
 type rawPacket struct {
 	data []byte
 	ts   time.Time
+	link decode.LinkType
 	err  error
 }
 
@@ -176,7 +206,7 @@ func (rp *replayer) stream() error {
 		defer close(pkts)
 		for {
 			data, ts, err := rp.r.Next()
-			pk := rawPacket{ts: ts, err: err}
+			pk := rawPacket{ts: ts, link: rp.r.LinkType(), err: err}
 			if err == nil {
 				pk.data = append([]byte(nil), data...)
 			}
@@ -204,7 +234,7 @@ func (rp *replayer) stream() error {
 				}
 				return pk.err
 			}
-			rp.add(pk.data, pk.ts)
+			rp.add(pk.data, pk.ts, pk.link)
 		case now := <-tick.C:
 			if len(rp.t.dirty) > 0 && !rp.flush(now) {
 				return ErrStopped

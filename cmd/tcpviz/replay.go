@@ -7,11 +7,11 @@ import (
 	"io"
 	"math"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/tcpviz/tcpviz/capture/decode"
 	"github.com/tcpviz/tcpviz/capture/pcapfile"
 	"github.com/tcpviz/tcpviz/capture/track"
 	"github.com/tcpviz/tcpviz/fsm"
@@ -85,8 +85,8 @@ func runReplay(stdout, stderr io.Writer, opts *globalOptions, path, filterExpr s
 		return err
 	}
 	defer r.Close()
-	if _, err := decode.New(r.LinkType()); err != nil {
-		return fmt.Errorf("%s: %w", r.Name(), err)
+	if err := r.Unsupported(); err != nil {
+		return err
 	}
 
 	var stats timeline.Stats
@@ -131,8 +131,7 @@ func runReplay(stdout, stderr io.Writer, opts *globalOptions, path, filterExpr s
 			return werr
 		}
 	}
-	warnSkipped(stderr, r.Name(), stats)
-	return err
+	return reportSkipped(stderr, r, stats, err)
 }
 
 // replayTUI reads the capture in the background and hands its batches to
@@ -246,16 +245,24 @@ func writeText(w io.Writer, tr *track.Tracker, lang narrate.Lang) error {
 	return nil
 }
 
-// warnSkipped says on stderr how many packets were skipped as malformed.
-func warnSkipped(stderr io.Writer, name string, stats timeline.Stats) {
+// reportSkipped says what the replay passed over: malformed packets, and
+// those of a link type tcpviz does not read (a pcapng's other interfaces).
+// After an error it is said in the error's line, since bad input gets one
+// line; otherwise in a line of its own on stderr.
+func reportSkipped(stderr io.Writer, r *pcapfile.Reader, stats timeline.Stats, err error) error {
+	var notes []string
 	if stats.Malformed > 0 {
-		fmt.Fprintf(stderr, "tcpviz: %s: skipped %d malformed packet%s of %d\n", name, stats.Malformed, plural(stats.Malformed), stats.Packets)
+		notes = append(notes, fmt.Sprintf("skipped %s of %d", pcapfile.Count(stats.Malformed, "malformed packet"), stats.Packets))
 	}
-}
-
-func plural(n uint64) string {
-	if n == 1 {
-		return ""
+	if n, lt := r.Skipped(); n > 0 && stats.Packets > 0 { // none read: the error names the link type
+		notes = append(notes, fmt.Sprintf("skipped %s of link type %v, which tcpviz does not read", pcapfile.Count(n, "packet"), lt))
 	}
-	return "s"
+	switch {
+	case len(notes) == 0:
+		return err
+	case err != nil:
+		return fmt.Errorf("%w (%s)", err, strings.Join(notes, "; "))
+	}
+	fmt.Fprintf(stderr, "tcpviz: %s: %s\n", r.Name(), strings.Join(notes, "; "))
+	return nil
 }

@@ -2,12 +2,14 @@ package main
 
 import (
 	"bytes"
+	"compress/gzip"
 	"encoding/json"
 	"math"
 	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -172,6 +174,17 @@ func TestReplayCLIBadInput(t *testing.T) {
 	radiotap := writePcap(t, layers.LinkType(127), []byte{0, 0, 8, 0, 0, 0, 0, 0})
 	// Good Ethernet frames from the fixture, with garbage frames between.
 	mixed := writePcap(t, layers.LinkTypeEthernet, []byte{1, 2, 3}, ethernetTCP(), make([]byte, 14), append(make([]byte, 12), 0x08, 0x00, 0x45))
+	mixedData, _ := os.ReadFile(mixed)
+	mixedCut := filepath.Join(dir, "mixed-cut.pcap")
+	os.WriteFile(mixedCut, mixedData[:len(mixedData)-5], 0o644)
+	hostile := filepath.Join(dir, "hostile.pcapng")
+	os.WriteFile(hostile, fuzzSeed(t, "../../capture/track/testdata/fuzz/FuzzReplay/issue15-92-byte-pcapng"), 0o644)
+	badCRC := filepath.Join(dir, "bad-crc.pcap.gz")
+	gz := gzipped(good)
+	gz[len(gz)-8] ^= 0xff // the CRC-32 of the trailer
+	os.WriteFile(badCRC, gz, 0o644)
+	gzText := filepath.Join(dir, "notes.txt.gz")
+	os.WriteFile(gzText, gzipped([]byte("not a capture at all\n")), 0o644)
 
 	for _, tc := range []struct {
 		name string
@@ -185,7 +198,11 @@ func TestReplayCLIBadInput(t *testing.T) {
 		{"not a capture", []string{"replay", text}, 1, "not a pcap or pcapng file", false},
 		{"empty file", []string{"replay", empty}, 1, "not a pcap or pcapng file", false},
 		{"truncated", []string{"replay", cut, "--format", "summary"}, 1, "capture is truncated: read", true},
-		{"no tcp", []string{"replay", udp, "--format", "summary"}, 1, "no TCP segments in " + udp + " (1 packets)", false},
+		{"no tcp", []string{"replay", udp, "--format", "summary"}, 1, "no TCP segments in " + udp + " (1 packet)", false},
+		{"hostile pcapng", []string{"replay", hostile}, 1, "hostile.pcapng: corrupt record at byte 48 after 0 packets: block length 2385143665 is not a multiple of 4", false},
+		{"gzip with a bad checksum", []string{"replay", badCRC, "--format", "summary"}, 1, "bad-crc.pcap.gz: damaged gzip stream (gzip: invalid checksum), after 50 packets", true},
+		{"gzip of no capture", []string{"replay", gzText}, 1, "notes.txt.gz: gzip-compressed data that is not a pcap or pcapng file", false},
+		{"truncated, malformed packets skipped", []string{"replay", mixedCut, "--format", "summary"}, 1, "incomplete (skipped 1 malformed packet of 3)", true},
 		{"unsupported link type", []string{"replay", radiotap}, 1, "unsupported link type IEEE802_11_RADIOTAP (127)", false},
 		{"malformed packets skipped", []string{"replay", mixed, "--format", "summary"}, 0, "skipped 2 malformed packets of 4", true},
 		{"filter matches nothing", []string{"replay", fixture("lo.pcap"), "--format", "json", "--filter", "port 1"}, 1, "match the filter (50 packets, 50 TCP segments)", false},
@@ -209,6 +226,29 @@ func TestReplayCLIBadInput(t *testing.T) {
 			}
 		})
 	}
+}
+
+// fuzzSeed is the input of a committed fuzz corpus file.
+func fuzzSeed(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(string(b), "\n")
+	data, err := strconv.Unquote(strings.TrimSuffix(strings.TrimPrefix(lines[1], "[]byte("), ")"))
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return []byte(data)
+}
+
+func gzipped(data []byte) []byte {
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	zw.Write(data)
+	zw.Close()
+	return buf.Bytes()
 }
 
 // TestAppendSummaryMatchesSummaryWriter holds the fast summary lines to the

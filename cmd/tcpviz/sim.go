@@ -106,8 +106,12 @@ func runSim(stdout io.Writer, opts *globalOptions, so *simOptions, args []string
 		if cerr := pcap.Close(); err == nil {
 			err = cerr
 		}
+		var pe *fs.PathError
+		if err != nil && !errors.As(err, &pe) { // an os.File's errors name it already
+			err = fmt.Errorf("write %s: %w", so.writePcap, err)
+		}
 		if err != nil {
-			return fmt.Errorf("write %s: %w", so.writePcap, err)
+			return err
 		}
 	}
 

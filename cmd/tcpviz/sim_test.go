@@ -181,6 +181,15 @@ func TestSimCLI(t *testing.T) {
 			}
 		})
 	}
+	t.Run("a full disk names the file once", func(t *testing.T) {
+		if _, err := os.Stat("/dev/full"); err != nil {
+			t.Skip("no /dev/full here")
+		}
+		_, errOut, code := runSimBinary(t, bin, "sim", "--write-pcap", "/dev/full", "--force", "--format", "text")
+		if code != 1 || errOut != "tcpviz: write /dev/full: no space left on device\n" {
+			t.Errorf("exit %d, stderr %q", code, errOut)
+		}
+	})
 	if b, _ := os.ReadFile(existing); string(b) != "keep me" {
 		t.Errorf("the existing file was changed: %q", b)
 	}
