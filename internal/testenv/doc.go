@@ -1,5 +1,6 @@
 // Package testenv is what tests ask of the machine they run on: root, a
-// packet socket, a command such as tshark or tmux.
+// packet socket, a command such as tshark or tmux; and the golden files
+// views and outputs are compared with.
 //
 // On a developer's machine a missing prerequisite skips the test with the
 // reason. With TCPVIZ_REQUIRE=all (set by .ci/run) the same reason fails
