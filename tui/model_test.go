@@ -15,7 +15,6 @@ import (
 	"github.com/tcpviz/tcpviz/fsm/timeline"
 	"github.com/tcpviz/tcpviz/internal/testenv"
 	"github.com/tcpviz/tcpviz/tui/internal/fixture"
-	"github.com/tcpviz/tcpviz/tui/narration"
 	"github.com/tcpviz/tcpviz/tui/picker"
 	"github.com/tcpviz/tcpviz/tui/stepview"
 )
@@ -29,7 +28,6 @@ func updating() bool {
 
 func TestMain(m *testing.M) {
 	stepview.BaseInterval = time.Hour // only the ticks a test sends advance play
-	narration.NoteFunc = fixture.Note
 	os.Exit(m.Run())
 }
 

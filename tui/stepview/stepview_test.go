@@ -14,13 +14,11 @@ import (
 	"github.com/tcpviz/tcpviz/internal/testenv"
 	"github.com/tcpviz/tcpviz/tui/index"
 	"github.com/tcpviz/tcpviz/tui/internal/fixture"
-	"github.com/tcpviz/tcpviz/tui/narration"
 	"github.com/tcpviz/tcpviz/tui/styles"
 )
 
 func TestMain(m *testing.M) {
 	BaseInterval = time.Hour
-	narration.NoteFunc = fixture.Note
 	os.Exit(m.Run())
 }
 
