@@ -33,10 +33,14 @@ fuzz:
 	  done; \
 	done
 
+# staticcheck pinned: go run fetches it from the module proxy on first use.
+STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
+
 lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }
 	$(GO) vet ./...
 	CGO_ENABLED=0 $(GO) build ./...
+	$(GO) run $(STATICCHECK) ./...
 
 clean:
 	rm -rf bin

@@ -187,7 +187,7 @@ func BenchmarkExchange(b *testing.B) {
 				}
 			}
 		}
-		s.Listen(now)
+		s.Listen(now) // a passive open sends nothing
 		r, _ := c.Connect(now)
 		deliver(c, s, r)
 		r, _ = c.Send(now, hello)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/tcpviz/tcpviz/fsm/narrate"
 	"github.com/tcpviz/tcpviz/fsm/timeline"
+	"github.com/tcpviz/tcpviz/internal/testenv"
 	"github.com/tcpviz/tcpviz/tui/internal/fixture"
 )
 
@@ -58,7 +59,7 @@ func TestCaptureListFillsSortsFiltersAndOpens(t *testing.T) {
 				Conns:    []timeline.ConnDelta{delta(conns[0], 1, 0, 10), delta(conns[1], 2, 0, 4)},
 				Progress: 0.4, Stats: timeline.Stats{Packets: 14, Malformed: 1, NonTCP: 2},
 			}})
-			golden(t, "capture-list-reading-"+sz.name, text(m))
+			testenv.Golden(t, "capture-list-reading-"+sz.name, text(m))
 			m = send(m, batchMsg{ok: true, b: timeline.Batch{
 				Conns:    []timeline.ConnDelta{delta(conns[1], 2, 4, 10), delta(conns[2], 3, 0, 7)},
 				Progress: 1, Done: true, Stats: timeline.Stats{Packets: 27, Malformed: 1, NonTCP: 2},
@@ -69,7 +70,7 @@ func TestCaptureListFillsSortsFiltersAndOpens(t *testing.T) {
 					t.Errorf("the list lacks %q:\n%s", want, got)
 				}
 			}
-			golden(t, "capture-list-"+sz.name, got)
+			testenv.Golden(t, "capture-list-"+sz.name, got)
 
 			m = keys(m, "o", "o") // sort by bytes, then by segments... (cycles)
 			if !strings.Contains(text(m), "sorted by bytes") {
@@ -88,7 +89,7 @@ func TestCaptureListFillsSortsFiltersAndOpens(t *testing.T) {
 			if !strings.Contains(got, "127.0.0.1:8002") || !strings.Contains(got, "step 5/10") {
 				t.Errorf("the opened connection should be 8002 at step 5:\n%s", got)
 			}
-			golden(t, "capture-open-"+sz.name, got)
+			testenv.Golden(t, "capture-open-"+sz.name, got)
 			if strings.Contains(got, "d drop") {
 				t.Error("a capture cannot take faults: d should not be in the help")
 			}

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tcpviz/tcpviz/internal/testenv"
 )
 
 // tmuxSession runs the real binary in a detached tmux session of w×h on a
@@ -81,9 +83,7 @@ func buildBinary(t *testing.T) string {
 	if testing.Short() {
 		t.Skip("end-to-end test: skipped with -short")
 	}
-	if _, err := exec.LookPath("tmux"); err != nil {
-		t.Skip("end-to-end test needs tmux, which is not installed")
-	}
+	testenv.NeedCommand(t, "tmux", "the end-to-end test drives the view on a terminal")
 	bin := filepath.Join(t.TempDir(), "tcpviz")
 	cmd := exec.Command("go", "build", "-o", bin, "../cmd/tcpviz")
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")

@@ -9,6 +9,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
+	"github.com/tcpviz/tcpviz/internal/testenv"
 	"github.com/tcpviz/tcpviz/tui/stepview"
 )
 
@@ -48,7 +49,7 @@ func TestKeySequenceStepBackPlayDrop(t *testing.T) {
 			t.Errorf("the final view lacks %q:\n%s", want, got)
 		}
 	}
-	golden(t, "keyseq-100x30", got)
+	testenv.Golden(t, "keyseq-100x30", got)
 }
 
 func waitFor(t *testing.T, tm *teatest.TestModel, s string) {

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"flag"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -14,14 +13,14 @@ import (
 
 	"github.com/tcpviz/tcpviz/fsm/narrate"
 	"github.com/tcpviz/tcpviz/fsm/timeline"
+	"github.com/tcpviz/tcpviz/internal/testenv"
 	"github.com/tcpviz/tcpviz/tui/internal/fixture"
-	"github.com/tcpviz/tcpviz/tui/narration"
 	"github.com/tcpviz/tcpviz/tui/picker"
 	"github.com/tcpviz/tcpviz/tui/stepview"
 )
 
-// updating reports whether -update was given: teatest defines the flag
-// (for its own golden files), and this package's goldens follow it too.
+// updating reports whether -update was given: the flag is x/exp/golden's
+// (testenv.Golden and teatest use it), and the README's key table follows it too.
 func updating() bool {
 	f := flag.Lookup("update")
 	return f != nil && f.Value.String() == "true"
@@ -29,26 +28,7 @@ func updating() bool {
 
 func TestMain(m *testing.M) {
 	stepview.BaseInterval = time.Hour // only the ticks a test sends advance play
-	narration.NoteFunc = fixture.Note
 	os.Exit(m.Run())
-}
-
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name+".golden")
-	if updating() {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update)", err)
-	}
-	if string(want) != got {
-		t.Errorf("%s differs from its golden file (run with -update to accept):\n%s", name, got)
-	}
 }
 
 func simOptions() SimOptions {
@@ -155,7 +135,7 @@ func TestSimulationViewAtTwoSizes(t *testing.T) {
 			if !strings.Contains(got, "[SYN-SENT]") || !strings.Contains(got, "[SYN-RECEIVED]") {
 				t.Errorf("step 6 should show the client in SYN-SENT and the server in SYN-RECEIVED:\n%s", got)
 			}
-			golden(t, "sim-"+sz.name, got)
+			testenv.Golden(t, "sim-"+sz.name, got)
 		})
 	}
 }
@@ -181,7 +161,7 @@ func TestFullHelpListsEveryStepKey(t *testing.T) {
 			t.Errorf("full help lacks %q", want)
 		}
 	}
-	golden(t, "sim-help-160x45", got)
+	testenv.Golden(t, "sim-help-160x45", got)
 }
 
 func TestScenarioPickerOpensTheChosenScenario(t *testing.T) {
@@ -193,7 +173,7 @@ func TestScenarioPickerOpensTheChosenScenario(t *testing.T) {
 	if !strings.Contains(got, "connect to a port nobody listens on") {
 		t.Errorf("the list should show descriptions:\n%s", got)
 	}
-	golden(t, "picker-100x30", got)
+	testenv.Golden(t, "picker-100x30", got)
 	m = keys(m, "enter")
 	if m.screen != screenStep || m.step.Step() != 0 {
 		t.Errorf("enter should reopen echo at its first step, screen %d step %d", m.screen, m.step.Step())

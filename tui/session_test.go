@@ -13,6 +13,7 @@ import (
 
 	"github.com/tcpviz/tcpviz/fsm/narrate"
 	"github.com/tcpviz/tcpviz/fsm/timeline"
+	"github.com/tcpviz/tcpviz/internal/testenv"
 	"github.com/tcpviz/tcpviz/tui/internal/fixture"
 )
 
@@ -99,7 +100,7 @@ func TestSessionViewRunsActionsAndShowsDisagreement(t *testing.T) {
 					t.Errorf("the session view lacks %q:\n%s", want, got)
 				}
 			}
-			golden(t, "session-"+sz.name, got)
+			testenv.Golden(t, "session-"+sz.name, got)
 
 			m = keys(m, "x")
 			if !strings.Contains(text(m), "nothing to close before connect()") {

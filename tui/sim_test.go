@@ -8,6 +8,7 @@ import (
 	"github.com/tcpviz/tcpviz/fsm/narrate"
 	"github.com/tcpviz/tcpviz/fsm/sim"
 	"github.com/tcpviz/tcpviz/fsm/timeline"
+	"github.com/tcpviz/tcpviz/internal/testenv"
 )
 
 func realSimOptions() SimOptions {
@@ -41,13 +42,13 @@ func TestSimulatorEchoScenario(t *testing.T) {
 			if strings.Count(got, "[ESTABLISHED]") != 2 {
 				t.Errorf("both panels should light ESTABLISHED:\n%s", got)
 			}
-			golden(t, "sim-echo-established-"+sz.name, got)
+			testenv.Golden(t, "sim-echo-established-"+sz.name, got)
 			m = keys(m, "G")
 			got = text(m)
 			if !strings.Contains(got, "[CLOSED]") {
 				t.Errorf("the echo scenario ends CLOSED:\n%s", got)
 			}
-			golden(t, "sim-echo-end-"+sz.name, got)
+			testenv.Golden(t, "sim-echo-end-"+sz.name, got)
 		})
 	}
 }
@@ -93,7 +94,7 @@ func TestDropAsksWhichSegmentWhenSeveralAreInFlight(t *testing.T) {
 		}
 	}
 	if at < 0 {
-		t.Skip("the echo scenario never has two segments in flight")
+		t.Fatal("the echo scenario never has two segments in flight")
 	}
 	second := p.InFlight(at)[1]
 	m := sized(newSimModel(realSimOptions(), true), 160, 45)

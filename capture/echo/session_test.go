@@ -10,6 +10,7 @@ import (
 
 	"github.com/tcpviz/tcpviz/fsm"
 	"github.com/tcpviz/tcpviz/fsm/timeline"
+	"github.com/tcpviz/tcpviz/internal/testenv"
 	"github.com/vishvananda/netlink"
 	"go.uber.org/goleak"
 	"golang.org/x/sys/unix"
@@ -27,19 +28,12 @@ var (
 )
 
 // canCapture reports whether this process may open a packet socket.
-func canCapture() bool {
-	fd, err := unix.Socket(unix.AF_PACKET, unix.SOCK_RAW, 0)
-	if err != nil {
-		return false
-	}
-	unix.Close(fd)
-	return true
-}
+func canCapture() bool { return testenv.CanRawSocket() == nil }
 
 func newTestSession(t *testing.T, capture bool) *Session {
 	t.Helper()
-	if capture && !canCapture() {
-		t.Skip("skipped: capturing needs root or CAP_NET_RAW")
+	if capture {
+		testenv.NeedRawSocket(t)
 	}
 	s, err := New(Options{NoCapture: !capture, Poll: 20 * time.Millisecond})
 	if err != nil {
@@ -157,6 +151,7 @@ func TestCloseOrdersKernelStates(t *testing.T) {
 }
 
 func TestCloseOrdersCapturedObservedPredictedAgree(t *testing.T) {
+	testenv.NeedRawSocket(t) // here, not only in each order, so the test cannot pass with every order skipped
 	for _, o := range orders {
 		t.Run(o.name, func(t *testing.T) {
 			s := runOrder(t, true, o.calls)
@@ -299,7 +294,7 @@ func TestKernelOwnChangeBecomesATimerStep(t *testing.T) {
 	}
 	tl := s.Timelines()[0]
 	if err := netlink.SocketDestroy(net.TCPAddrFromAddrPort(tl.Conn.Client), net.TCPAddrFromAddrPort(tl.Conn.Server)); err != nil {
-		t.Skipf("skipped: the kernel cannot destroy sockets here (CONFIG_INET_DIAG_DESTROY): %v", err)
+		testenv.Skipf(t, "the kernel cannot destroy sockets here (CONFIG_INET_DIAG_DESTROY): %v", err)
 	}
 	deadline := time.Now().Add(2 * time.Second)
 	for time.Now().Before(deadline) {

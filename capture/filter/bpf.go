@@ -49,10 +49,9 @@ func (e *Expr) Compile(lt decode.LinkType) ([]bpf.RawInstruction, error) {
 // link says where a link type's network header starts and how to tell IPv4
 // from IPv6 there.
 type link struct {
-	nh        uint32 // offset of the IP header
-	etherOff  uint32 // offset of the EtherType, when byEther
-	byEther   bool   // an EtherType says the protocol; otherwise the IP version nibble
-	etherSize int
+	nh       uint32 // offset of the IP header
+	etherOff uint32 // offset of the EtherType, when byEther
+	byEther  bool   // an EtherType says the protocol; otherwise the IP version nibble
 }
 
 func linkOf(lt decode.LinkType) (link, error) {

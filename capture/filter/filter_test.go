@@ -143,7 +143,7 @@ func readFrames(t *testing.T, path string) (frames [][]byte, lt decode.LinkType,
 	t.Helper()
 	frames, lt, ports, err := loadFrames(path)
 	if err != nil {
-		t.Skipf("fixture: %v", err)
+		t.Fatalf("fixture: %v", err)
 	}
 	return frames, lt, ports
 }

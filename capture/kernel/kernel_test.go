@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/tcpviz/tcpviz/fsm"
+	"github.com/tcpviz/tcpviz/internal/testenv"
 	"go.uber.org/goleak"
 )
 
@@ -252,7 +253,7 @@ func TestGoneSocketIsClosed(t *testing.T) {
 func TestIPv6(t *testing.T) {
 	ln, err := net.ListenTCP("tcp6", &net.TCPAddr{IP: net.IPv6loopback})
 	if err != nil {
-		t.Skipf("no IPv6 loopback: %v", err)
+		testenv.Skipf(t, "no IPv6 loopback: %v", err)
 	}
 	defer ln.Close()
 	c, err := net.DialTCP("tcp6", nil, ln.Addr().(*net.TCPAddr))

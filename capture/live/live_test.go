@@ -17,6 +17,7 @@ import (
 	"github.com/google/gopacket/pcapgo"
 	"github.com/tcpviz/tcpviz/capture/kernel"
 	"github.com/tcpviz/tcpviz/fsm/timeline"
+	"github.com/tcpviz/tcpviz/internal/testenv"
 	"go.uber.org/goleak"
 	"golang.org/x/net/bpf"
 	"golang.org/x/sys/unix"
@@ -28,11 +29,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 // not open one.
 func needCapture(t testing.TB) {
 	t.Helper()
-	fd, err := unix.Socket(unix.AF_PACKET, unix.SOCK_RAW, 0)
-	if err != nil {
-		t.Skipf("skipped: live capture needs root or CAP_NET_RAW (socket(AF_PACKET): %v)", err)
-	}
-	unix.Close(fd)
+	testenv.NeedRawSocket(t)
 }
 
 // frame builds an Ethernet frame holding an IPv4 or IPv6 TCP segment

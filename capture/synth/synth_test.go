@@ -18,6 +18,7 @@ import (
 	"github.com/tcpviz/tcpviz/fsm"
 	"github.com/tcpviz/tcpviz/fsm/sim"
 	"github.com/tcpviz/tcpviz/fsm/timeline"
+	"github.com/tcpviz/tcpviz/internal/testenv"
 )
 
 // TestWriteSegmentRoundTrip writes IPv4 and IPv6 segments and decodes them
@@ -181,9 +182,7 @@ func tshark(t *testing.T, file, filter string) []string {
 // tcp.analysis warning in echo, and the resend of a lost segment flagged
 // as a retransmission.
 func TestTsharkReadsTheExport(t *testing.T) {
-	if _, err := exec.LookPath("tshark"); err != nil {
-		t.Skip("tshark is not installed (apt-get install -y tshark); the pcap export is not validated")
-	}
+	testenv.NeedCommand(t, "tshark", "the pcap export is not validated (apt-get install tshark)")
 	dir := t.TempDir()
 	export := func(name string) (string, int) {
 		cfg := sim.DefaultConfig()

@@ -11,6 +11,7 @@ import (
 	"github.com/tcpviz/tcpviz/capture/synth"
 	"github.com/tcpviz/tcpviz/fsm/sim"
 	"github.com/tcpviz/tcpviz/fsm/timeline"
+	"github.com/tcpviz/tcpviz/internal/testenv"
 )
 
 // TestAnalysisAgreesWithTshark writes every simulated scenario as a pcap
@@ -19,9 +20,7 @@ import (
 // Wireshark's tcp.analysis on the same file, and the inferred final states
 // with the simulator's own.
 func TestAnalysisAgreesWithTshark(t *testing.T) {
-	if _, err := exec.LookPath("tshark"); err != nil {
-		t.Skip("tshark is not installed (apt-get install tshark): nothing to compare with")
-	}
+	testenv.NeedCommand(t, "tshark", "nothing to compare with (apt-get install tshark)")
 	for _, name := range sim.Names() {
 		t.Run(name, func(t *testing.T) {
 			sc, _ := sim.Lookup(name)

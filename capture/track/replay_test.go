@@ -16,6 +16,7 @@ import (
 	"github.com/tcpviz/tcpviz/capture/pcapfile"
 	"github.com/tcpviz/tcpviz/fsm"
 	"github.com/tcpviz/tcpviz/fsm/timeline"
+	"github.com/tcpviz/tcpviz/internal/testenv"
 )
 
 // replayFile replays a capture with full timelines.
@@ -124,7 +125,7 @@ func TestReplayRealCaptures(t *testing.T) {
 			ss := sessions()
 			path := captureSessions(t, v.iface, v.linkType, ss)
 			files := []string{path}
-			if _, err := exec.LookPath("editcap"); err == nil {
+			if testenv.HaveCommand(t, "editcap") {
 				ng := strings.TrimSuffix(path, ".pcap") + ".pcapng"
 				if out, err := exec.Command("editcap", "-F", "pcapng", path, ng).CombinedOutput(); err != nil {
 					t.Fatalf("editcap: %v %s", err, out)
@@ -174,7 +175,7 @@ func TestReplayFixtures(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			path := filepath.Join("..", "testdata", name)
 			if _, err := os.Stat(path); err != nil {
-				t.Skipf("fixture %s missing", name)
+				t.Fatalf("fixture %s missing", name)
 			}
 			tr, _ := replayFile(t, path)
 			checkSessions(t, tr, sessions())
@@ -205,7 +206,7 @@ func TestReplayTruncatedShowsWhatWasRead(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			data, err := os.ReadFile(filepath.Join("..", "testdata", name))
 			if err != nil {
-				t.Skip("fixture missing")
+				t.Fatal(err)
 			}
 			path := filepath.Join(t.TempDir(), name)
 			os.WriteFile(path, data[:len(data)*2/3], 0o644)
@@ -301,7 +302,7 @@ func TestReplayConcurrentConnections(t *testing.T) {
 func TestReplayBatches(t *testing.T) {
 	data, err := os.ReadFile(filepath.Join("..", "testdata", "any-sll2.pcap"))
 	if err != nil {
-		t.Skip("fixture missing")
+		t.Fatal(err)
 	}
 	// Many copies of the capture, shifted in time, so there are many batches.
 	path := filepath.Join(t.TempDir(), "big.pcap")
@@ -393,7 +394,7 @@ func writeRepeated(t *testing.T, path string, data []byte, n int) {
 func TestReplayStreamDeliversWhileWaiting(t *testing.T) {
 	data, err := os.ReadFile(filepath.Join("..", "testdata", "lo.pcap"))
 	if err != nil {
-		t.Skip("fixture missing")
+		t.Fatal(err)
 	}
 	pr, pw := io.Pipe()
 	go pw.Write(data) // the whole capture, then the pipe stays open

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/tcpviz/tcpviz/fsm"
+	"github.com/tcpviz/tcpviz/internal/testenv"
 )
 
 // session is a real TCP exchange on loopback whose outcome we know: the
@@ -180,12 +181,8 @@ func halfClose(t *testing.T, ln net.Listener) error {
 // needCapture skips unless tcpdump can capture here.
 func needCapture(t *testing.T) {
 	t.Helper()
-	if _, err := exec.LookPath("tcpdump"); err != nil {
-		t.Skip("tcpdump is not installed (apt-get install tcpdump): cannot make real captures")
-	}
-	if os.Geteuid() != 0 {
-		t.Skip("capturing with tcpdump needs root or CAP_NET_RAW")
-	}
+	testenv.NeedCommand(t, "tcpdump", "cannot make real captures (apt-get install tcpdump)")
+	testenv.NeedRoot(t, "capturing with tcpdump")
 }
 
 // captureSessions runs the sessions on loopback while tcpdump captures them
@@ -214,7 +211,7 @@ func captureSessions(t *testing.T, iface, linkType string, ss []*session) string
 		}
 		ln, err := net.Listen(s.network, addr)
 		if err != nil {
-			t.Skipf("cannot listen on %s: %v", addr, err)
+			testenv.Skipf(t, "cannot listen on %s: %v", addr, err)
 		}
 		defer ln.Close()
 		s.listenPort = ln.Addr().(*net.TCPAddr).Port
@@ -250,9 +247,7 @@ func captureSessions(t *testing.T, iface, linkType string, ss []*session) string
 // tsharkCount returns tshark's count of TCP packets in a file, or skips.
 func tsharkCount(t *testing.T, path string) int {
 	t.Helper()
-	if _, err := exec.LookPath("tshark"); err != nil {
-		t.Skip("tshark is not installed (apt-get install tshark): cannot cross-check counts")
-	}
+	testenv.NeedCommand(t, "tshark", "cannot cross-check counts (apt-get install tshark)")
 	out, err := exec.Command("tshark", "-r", path, "-Y", "tcp").Output()
 	if err != nil {
 		t.Fatalf("tshark -r %s: %v", path, err)

@@ -15,16 +15,13 @@ import (
 	"time"
 
 	"github.com/google/gopacket/pcapgo"
-	"golang.org/x/sys/unix"
+
+	"github.com/tcpviz/tcpviz/internal/testenv"
 )
 
 func needRawSocket(t *testing.T) {
 	t.Helper()
-	fd, err := unix.Socket(unix.AF_PACKET, unix.SOCK_RAW, 0)
-	if err != nil {
-		t.Skipf("skipped: live capture needs root or CAP_NET_RAW (%v)", err)
-	}
-	unix.Close(fd)
+	testenv.NeedRawSocket(t)
 }
 
 // pcapPackets reads a pcap file and counts its packets.
@@ -146,10 +143,8 @@ func TestLiveBadInput(t *testing.T) {
 
 func TestLiveWithoutPermissionGivesTheAdvice(t *testing.T) {
 	needRawSocket(t)
-	setpriv, err := exec.LookPath("setpriv")
-	if err != nil {
-		t.Skip("skipped: setpriv is needed to drop CAP_NET_RAW")
-	}
+	testenv.NeedCommand(t, "setpriv", "it is needed to drop CAP_NET_RAW")
+	setpriv, _ := exec.LookPath("setpriv")
 	bin := buildSimBinary(t)
 	out, err := exec.Command(setpriv, "--bounding-set", "-net_raw", "--inh-caps", "-net_raw", bin, "live", "--format", "json").CombinedOutput()
 	var ee *exec.ExitError

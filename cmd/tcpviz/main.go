@@ -1,5 +1,3 @@
-// Command tcpviz makes the TCP state machine visible: simulated scenarios,
-// a real loopback echo session, and captures, all in one terminal view.
 package main
 
 import (

@@ -22,6 +22,7 @@ import (
 	"github.com/tcpviz/tcpviz/fsm"
 	"github.com/tcpviz/tcpviz/fsm/output"
 	"github.com/tcpviz/tcpviz/fsm/timeline"
+	"github.com/tcpviz/tcpviz/internal/testenv"
 )
 
 func fixture(name string) string { return filepath.Join("..", "..", "capture", "testdata", name) }
@@ -113,7 +114,7 @@ func TestReplayCLI(t *testing.T) {
 					t.Errorf("no note: %s", l)
 				}
 			}
-			if _, err := exec.LookPath("tshark"); err == nil {
+			if testenv.HaveCommand(t, "tshark") {
 				tout, _ := exec.Command("tshark", "-r", fixture(name), "-Y", "tcp").Output()
 				if n := strings.Count(string(tout), "\n"); n != segs {
 					t.Errorf("%s: %d segment lines, tshark counts %d", name, segs, n)

@@ -8,22 +8,22 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tcpviz/tcpviz/internal/testenv"
 )
 
 // TestReplayTUIInTmux runs `tcpviz replay FILE` on a real terminal (tmux):
 // the connection list fills in from the batches, enter opens a connection
 // in the stepping view, and q quits with exit status 0.
 func TestReplayTUIInTmux(t *testing.T) {
-	if _, err := exec.LookPath("tmux"); err != nil {
-		t.Skip("tmux is not installed: cannot drive the view on a terminal")
-	}
+	testenv.NeedCommand(t, "tmux", "cannot drive the view on a terminal")
 	bin := buildSimBinary(t)
 	abs, _ := filepath.Abs(fixture("lo.pcap"))
 	session := fmt.Sprintf("tcpviz-replay-%d", os.Getpid())
 	status := filepath.Join(t.TempDir(), "status")
 	shell := fmt.Sprintf("%s replay %s; echo $? > %s; sleep 30", bin, abs, status)
 	if out, err := exec.Command("tmux", "new-session", "-d", "-s", session, "-x", "160", "-y", "45", shell).CombinedOutput(); err != nil {
-		t.Skipf("tmux cannot start a session here: %v %s", err, out)
+		testenv.Skipf(t, "tmux cannot start a session here: %v %s", err, out)
 	}
 	defer exec.Command("tmux", "kill-session", "-t", session).Run()
 	screen := func() string {

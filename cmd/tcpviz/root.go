@@ -124,8 +124,3 @@ func (o *globalOptions) outputFormat(allowed ...string) (string, error) {
 func stdoutIsTerminal() bool {
 	return term.IsTerminal(os.Stdout.Fd())
 }
-
-// notBuilt is what a subcommand that does not exist yet says.
-func notBuilt(name string) error {
-	return usageErrorf("'%s' is not built yet", name)
-}

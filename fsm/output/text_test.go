@@ -2,10 +2,6 @@ package output
 
 import (
 	"bytes"
-	"flag"
-	"os"
-	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -14,45 +10,8 @@ import (
 	"github.com/tcpviz/tcpviz/fsm/narrate"
 	"github.com/tcpviz/tcpviz/fsm/sim"
 	"github.com/tcpviz/tcpviz/fsm/timeline"
+	"github.com/tcpviz/tcpviz/internal/testenv"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
-
-// golden compares got with testdata/name, or rewrites it with -update.
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the golden file (go test ./fsm/output -update to accept):\n%s", name, firstDiff(string(got), string(want)))
-	}
-}
-
-func firstDiff(got, want string) string {
-	g, w := strings.Split(got, "\n"), strings.Split(want, "\n")
-	for i := 0; i < len(g) || i < len(w); i++ {
-		var gl, wl string
-		if i < len(g) {
-			gl = g[i]
-		}
-		if i < len(w) {
-			wl = w[i]
-		}
-		if gl != wl {
-			return "line " + strconv.Itoa(i+1) + ":\n got: " + gl + "\nwant: " + wl
-		}
-	}
-	return ""
-}
 
 // TestTextLadderGolden writes scenarios as text ladders and compares them
 // with the golden files: the scenarios that show the handshake and both
@@ -65,12 +24,12 @@ func TestTextLadderGolden(t *testing.T) {
 		opts     TextOptions
 		file     string
 	}{
-		{"echo", TextOptions{NoNotes: true}, "echo.txt"},
-		{"echo", TextOptions{Absolute: true, NoNotes: true}, "echo.absolute.txt"},
-		{"lost-fin", TextOptions{NoNotes: true}, "lost-fin.txt"},
-		{"simultaneous-close", TextOptions{NoNotes: true}, "simultaneous-close.txt"},
-		{"refused", TextOptions{NoNotes: true}, "refused.txt"},
-		{"half-open", TextOptions{NoNotes: true}, "half-open.txt"},
+		{"echo", TextOptions{NoNotes: true}, "echo"},
+		{"echo", TextOptions{Absolute: true, NoNotes: true}, "echo.absolute"},
+		{"lost-fin", TextOptions{NoNotes: true}, "lost-fin"},
+		{"simultaneous-close", TextOptions{NoNotes: true}, "simultaneous-close"},
+		{"refused", TextOptions{NoNotes: true}, "refused"},
+		{"half-open", TextOptions{NoNotes: true}, "half-open"},
 	} {
 		t.Run(tt.file, func(t *testing.T) {
 			s, err := sim.Load(tt.scenario)
@@ -81,7 +40,7 @@ func TestTextLadderGolden(t *testing.T) {
 			if err := NewTextWriter(&buf, narrate.EN, tt.opts).WriteTimeline(s.Timeline()); err != nil {
 				t.Fatal(err)
 			}
-			golden(t, tt.file, buf.Bytes())
+			testenv.Golden(t, tt.file, buf.Bytes())
 		})
 	}
 }

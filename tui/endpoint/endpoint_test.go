@@ -1,9 +1,7 @@
 package endpoint
 
 import (
-	"flag"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -11,33 +9,14 @@ import (
 
 	"github.com/tcpviz/tcpviz/fsm"
 	"github.com/tcpviz/tcpviz/fsm/timeline"
+	"github.com/tcpviz/tcpviz/internal/testenv"
 	"github.com/tcpviz/tcpviz/tui/index"
 	"github.com/tcpviz/tcpviz/tui/internal/fixture"
 	"github.com/tcpviz/tcpviz/tui/styles"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files")
-
 func TestMain(m *testing.M) {
 	os.Exit(m.Run())
-}
-
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name+".golden")
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update)", err)
-	}
-	if string(want) != got {
-		t.Errorf("%s differs from its golden file (run with -update):\n%s", name, got)
-	}
 }
 
 // The panel's inner sizes in the 100x30 and 160x45 layouts.
@@ -77,7 +56,7 @@ func TestPanelShowsStateTransitionVariablesAndCalls(t *testing.T) {
 						t.Errorf("lacks %q:\n%s", w, got)
 					}
 				}
-				golden(t, c.name+"-"+sz.name, got)
+				testenv.Golden(t, c.name+"-"+sz.name, got)
 			})
 		}
 	}

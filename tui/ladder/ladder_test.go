@@ -1,9 +1,6 @@
 package ladder
 
 import (
-	"flag"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -11,30 +8,11 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/tcpviz/tcpviz/fsm/timeline"
+	"github.com/tcpviz/tcpviz/internal/testenv"
 	"github.com/tcpviz/tcpviz/tui/index"
 	"github.com/tcpviz/tcpviz/tui/internal/fixture"
 	"github.com/tcpviz/tcpviz/tui/styles"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files")
-
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name+".golden")
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update)", err)
-	}
-	if string(want) != got {
-		t.Errorf("%s differs from its golden file (run with -update):\n%s", name, got)
-	}
-}
 
 // The ladder's sizes inside the 100x30 and 160x45 layouts.
 var sizes = []struct {
@@ -92,7 +70,7 @@ func TestLadderDrawsSegmentsAsOfTheStep(t *testing.T) {
 						t.Errorf("lacks %q", w)
 					}
 				}
-				golden(t, c.name+"-"+sz.name, got)
+				testenv.Golden(t, c.name+"-"+sz.name, got)
 			})
 		}
 	}

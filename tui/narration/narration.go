@@ -11,9 +11,6 @@ import (
 	"github.com/tcpviz/tcpviz/tui/styles"
 )
 
-// NoteFunc makes the sentence for a step; narrate.Note unless a test swaps it.
-var NoteFunc = narrate.Note
-
 // Model is the narration panel.
 type Model struct {
 	st     styles.Styles
@@ -46,7 +43,7 @@ func (m Model) View() string {
 	}
 	text := ""
 	if m.tl != nil && m.cur >= 0 && m.cur < m.tl.Len() {
-		text = NoteFunc(m.tl, m.cur, m.lang)
+		text = narrate.Note(m.tl, m.cur, m.lang)
 	}
 	wrapped := lipgloss.Wrap(text, m.width, " ")
 	lines := strings.Split(wrapped, "\n")

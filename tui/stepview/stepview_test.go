@@ -1,9 +1,7 @@
 package stepview
 
 import (
-	"flag"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -13,36 +11,15 @@ import (
 
 	"github.com/tcpviz/tcpviz/fsm/narrate"
 	"github.com/tcpviz/tcpviz/fsm/timeline"
+	"github.com/tcpviz/tcpviz/internal/testenv"
 	"github.com/tcpviz/tcpviz/tui/index"
 	"github.com/tcpviz/tcpviz/tui/internal/fixture"
-	"github.com/tcpviz/tcpviz/tui/narration"
 	"github.com/tcpviz/tcpviz/tui/styles"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files")
-
 func TestMain(m *testing.M) {
 	BaseInterval = time.Hour
-	narration.NoteFunc = fixture.Note
 	os.Exit(m.Run())
-}
-
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name+".golden")
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update)", err)
-	}
-	if string(want) != got {
-		t.Errorf("%s differs from the golden file (run with -update to accept):\n%s", name, got)
-	}
 }
 
 func newView(tl *timeline.Timeline, p timeline.Player, w, h int) Model {
@@ -109,7 +86,7 @@ func TestViewShowsEachSourceAtTwoSizes(t *testing.T) {
 				}
 				got := view(m)
 				checkSize(t, got, sz.w, sz.h)
-				golden(t, src.name+"-"+sz.name, got)
+				testenv.Golden(t, src.name+"-"+sz.name, got)
 			})
 		}
 	}
