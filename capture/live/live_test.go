@@ -470,8 +470,9 @@ func TestCaptureTCPFlowEveryPacket(t *testing.T) {
 		t.Errorf("captured %d of %d passed, dropped %d", sink.n, st.Kernel, st.Dropped)
 	}
 	// segs_out leaves out the SYN,ACK and counts a GSO packet by its
-	// segments: allow a segment or two.
-	if diff := int(segs) - sink.n; diff < -2 || diff > 2 {
+	// segments, and is read a moment after the last capture: allow a few
+	// (CI saw 3 once).
+	if diff := int(segs) - sink.n; diff < -4 || diff > 4 {
 		t.Errorf("captured %d segments, the kernel sent %d", sink.n, segs)
 	}
 }
