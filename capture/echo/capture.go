@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/gopacket"
 	"github.com/tcpviz/tcpviz/capture/decode"
+	"github.com/tcpviz/tcpviz/capture/filter"
 	"github.com/tcpviz/tcpviz/capture/live"
 	"github.com/tcpviz/tcpviz/fsm"
 )
@@ -39,7 +40,7 @@ type capturer struct {
 // startCapture opens a capture on lo for TCP port port. It fails with an
 // error wrapping live.ErrNotPermitted without root or CAP_NET_RAW.
 func startCapture(ctx context.Context, port uint16) (*capturer, error) {
-	h, err := live.Open(live.Config{Interface: "lo", Filter: live.PortFilter(port)})
+	h, err := live.Open(live.Config{Interface: "lo", Filter: filter.Port(port)})
 	if err != nil {
 		return nil, err
 	}

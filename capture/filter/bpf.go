@@ -2,6 +2,7 @@ package filter
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 
 	"github.com/tcpviz/tcpviz/capture/decode"
@@ -11,28 +12,59 @@ import (
 // snapLen is what an accepting program returns: keep the whole packet.
 const snapLen = 262144
 
+// ErrTooLong is returned (wrapped) by Compile for an expression whose
+// program needs a jump farther than classic BPF's 255 instructions.
+var ErrTooLong = errors.New("expression too long for a BPF program")
+
+// Option changes what Compile emits.
+type Option uint8
+
+// DropOutgoing makes the program reject, before anything else, the packets
+// this host sends (packet type PACKET_OUTGOING, read with the SKF_AD_PKTTYPE
+// extension). On a loopback interface every packet reaches a packet socket
+// twice, once outgoing and once incoming; keeping only the second shows
+// each segment once, as tcpdump does on lo. On other interfaces the
+// outgoing copy is the only one: do not use it there. x/net/bpf's VM does
+// not run the extension; the kernel does.
+const DropOutgoing Option = 1
+
+// packetOutgoing is PACKET_OUTGOING of linux/if_packet.h.
+const packetOutgoing = 4
+
 // Compile parses expr and compiles it to a classic BPF program for frames
 // of link type lt, accepting exactly the TCP packets Match accepts (every
 // TCP packet for an empty expression) and nothing else. IPv4 fragments other than the first
 // are rejected by port tests, as tcpdump does; IPv6 is matched when TCP
 // follows the fixed header directly (no extension headers), and 802.1Q
 // tagged frames are not looked into.
-func Compile(expr string, lt decode.LinkType) ([]bpf.RawInstruction, error) {
+func Compile(expr string, lt decode.LinkType, opts ...Option) ([]bpf.RawInstruction, error) {
 	e, err := Parse(expr)
 	if err != nil {
 		return nil, err
 	}
-	return e.Compile(lt)
+	return e.Compile(lt, opts...)
 }
 
 // Compile compiles a parsed expression for link type lt (see Compile).
-func (e *Expr) Compile(lt decode.LinkType) ([]bpf.RawInstruction, error) {
+func (e *Expr) Compile(lt decode.LinkType, opts ...Option) ([]bpf.RawInstruction, error) {
 	l, err := linkOf(lt)
 	if err != nil {
 		return nil, err
 	}
 	a := &asm{link: l}
 	accept, reject := a.label(), a.label()
+	for _, o := range opts {
+		if o == DropOutgoing {
+			// A return of its own, so that the jump is short whatever
+			// follows.
+			drop, incoming := a.label(), a.label()
+			a.emit(bpf.LoadExtension{Num: bpf.ExtType})
+			a.jump(bpf.JumpEqual, packetOutgoing, drop, incoming)
+			a.place(drop)
+			a.emit(bpf.RetConstant{Val: 0})
+			a.place(incoming)
+		}
+	}
 	// Only TCP reaches the tracker: let the kernel drop the rest.
 	a.gen(&Expr{op: opAnd, l: &Expr{op: opTCP}, r: e}, accept, reject)
 	a.place(accept)
@@ -105,7 +137,7 @@ func (a *asm) resolve() ([]bpf.Instruction, error) {
 		}
 		st, sf := a.labels[p.jt]-i-1, a.labels[p.jf]-i-1
 		if st < 0 || sf < 0 || st > 255 || sf > 255 {
-			return nil, fmt.Errorf("expression too long for a BPF program")
+			return nil, ErrTooLong
 		}
 		out[i] = bpf.JumpIf{Cond: p.test, Val: p.val, SkipTrue: uint8(st), SkipFalse: uint8(sf)}
 	}

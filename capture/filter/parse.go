@@ -41,12 +41,20 @@ type Expr struct {
 	l, r   *Expr
 }
 
+// All returns the expression that matches every TCP segment (what the
+// empty string parses to).
+func All() *Expr { return &Expr{op: opTrue} }
+
+// Port returns the expression "port N": segments with port as their source
+// or destination port.
+func Port(port uint16) *Expr { return &Expr{op: opPort, port: port} }
+
 // Parse parses an expression; the empty string matches everything. Errors
 // are one line and say where the expression went wrong.
 func Parse(s string) (*Expr, error) {
 	p := &parser{toks: tokenize(s), src: s}
 	if len(p.toks) == 0 {
-		return &Expr{op: opTrue}, nil
+		return All(), nil
 	}
 	e, err := p.or()
 	if err != nil {

@@ -5,16 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"reflect"
 	"sort"
 	"strings"
 	"sync/atomic"
 	"time"
 
 	"github.com/google/gopacket"
-	"github.com/google/gopacket/layers"
-	"github.com/google/gopacket/pcapgo"
-	"golang.org/x/net/bpf"
+	"github.com/tcpviz/tcpviz/capture/decode"
+	"github.com/tcpviz/tcpviz/capture/filter"
 	"golang.org/x/sys/unix"
 )
 
@@ -28,14 +26,14 @@ var ErrUnknownInterface = errors.New("unknown interface")
 
 // Config says what to capture.
 type Config struct {
-	Interface string               // e.g. "lo", "eth0"; "" means "lo"
-	Filter    []bpf.RawInstruction // nil keeps every TCP segment (AllTCP)
-	Snaplen   int                  // bytes kept of each packet; 0 means 262144
+	Interface string       // e.g. "lo", "eth0"; "" means "lo"
+	Filter    *filter.Expr // the segments to keep; nil keeps every TCP segment
+	Snaplen   int          // bytes kept of each packet; 0 means 262144
 	// Buffer is the socket's receive buffer in bytes, which absorbs bursts
 	// while the reader is busy; 0 means 8 MiB. Root may exceed rmem_max.
 	Buffer int
 	// KeepOutgoing keeps both copies of each packet on a loopback
-	// interface instead of dropping the outgoing one.
+	// interface instead of dropping the outgoing one (filter.DropOutgoing).
 	KeepOutgoing bool
 }
 
@@ -48,8 +46,7 @@ type Stats struct {
 
 // Handle is an open capture on one interface. Run it once.
 type Handle struct {
-	eth      *pcapgo.EthernetHandle
-	fd       int
+	sock     *socket
 	iface    *net.Interface
 	loopback bool
 
@@ -61,10 +58,13 @@ type Handle struct {
 
 // readTimeout bounds how long a read blocks, so that Run notices its
 // context ending: closing a packet socket does not wake a recvmsg blocked on
-// it, and EthernetHandle has no deadline of its own.
+// it.
 const readTimeout = 50 * time.Millisecond
 
-// Open opens a capture on cfg.Interface with cfg.Filter attached.
+// Open opens a capture on cfg.Interface with cfg.Filter compiled by
+// capture/filter and attached in the kernel before the first packet can
+// arrive. An expression too long for BPF fails with an error wrapping
+// filter.ErrTooLong.
 func Open(cfg Config) (*Handle, error) {
 	name := cfg.Interface
 	if name == "" {
@@ -74,79 +74,70 @@ func Open(cfg Config) (*Handle, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w %q (there are: %s)", ErrUnknownInterface, name, strings.Join(Interfaces(), ", "))
 	}
-	// EthernetHandle's own error loses the errno; ask first, so that a
-	// missing capability gets its advice.
-	probe, err := unix.Socket(unix.AF_PACKET, unix.SOCK_RAW, 0)
-	if err != nil {
-		if errors.Is(err, unix.EPERM) || errors.Is(err, unix.EACCES) {
-			return nil, ErrNotPermitted
-		}
-		return nil, fmt.Errorf("open packet socket: %w", err)
-	}
-	unix.Close(probe)
-
-	eth, err := pcapgo.NewEthernetHandle(name)
-	if err != nil {
-		return nil, fmt.Errorf("capture on %s: %w", name, err)
-	}
-	h := &Handle{eth: eth, fd: handleFD(eth), iface: iface, loopback: iface.Flags&net.FlagLoopback != 0}
-	fail := func(what string, err error) (*Handle, error) {
-		eth.Close()
-		return nil, fmt.Errorf("capture on %s: %s: %w", name, what, err)
-	}
 	snap := cfg.Snaplen
 	if snap <= 0 {
 		snap = 262144
-	}
-	if err := eth.SetCaptureLength(snap); err != nil {
-		return fail("snap length", err)
 	}
 	buf := cfg.Buffer
 	if buf <= 0 {
 		buf = 8 << 20
 	}
-	if err := unix.SetsockoptInt(h.fd, unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, buf); err != nil {
-		_ = unix.SetsockoptInt(h.fd, unix.SOL_SOCKET, unix.SO_RCVBUF, buf) // capped at rmem_max
+	sock, err := openSocket(snap, buf)
+	if errors.Is(err, ErrNotPermitted) {
+		return nil, err
 	}
-	filter := cfg.Filter
-	if filter == nil {
-		filter = AllTCP()
+	if err != nil {
+		return nil, fmt.Errorf("capture on %s: %w", name, err)
 	}
-	if h.loopback && !cfg.KeepOutgoing {
-		filter = WithoutOutgoing(filter)
+	h := &Handle{sock: sock, iface: iface, loopback: iface.Flags&net.FlagLoopback != 0}
+	if err := h.setUp(cfg); err != nil {
+		sock.close()
+		return nil, fmt.Errorf("capture on %s: %w", name, err)
 	}
-	if err := eth.SetBPF(filter); err != nil {
-		return fail("attach filter", err)
-	}
-	// Packets that arrived between bind and the filter's attachment were
-	// not filtered: drain them, as libpcap does.
-	h.setTimeout(time.Millisecond)
-	for {
-		if _, _, err := eth.ZeroCopyReadPacketData(); err != nil {
-			break
-		}
-	}
-	h.setTimeout(readTimeout)
-	_, _ = eth.Stats() // reset the kernel's counters to this moment
 	return h, nil
 }
 
-// handleFD reads the packet socket's descriptor out of the EthernetHandle,
-// which does not export it: Open needs it for the receive buffer size and a
-// read timeout.
-func handleFD(h *pcapgo.EthernetHandle) int {
-	return int(reflect.ValueOf(h).Elem().FieldByName("fd").Int())
-}
-
-func (h *Handle) setTimeout(d time.Duration) {
-	tv := unix.NsecToTimeval(d.Nanoseconds())
-	_ = unix.SetsockoptTimeval(h.fd, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &tv)
+// setUp checks the interface's framing, attaches the filter, then lets
+// packets in.
+func (h *Handle) setUp(cfg Config) error {
+	hw, err := h.sock.hardwareType(h.iface.Index)
+	if err != nil {
+		return err
+	}
+	// SOCK_RAW hands out frames as the device carries them; lo's carry a
+	// zeroed Ethernet header.
+	if hw != unix.ARPHRD_ETHER && hw != unix.ARPHRD_LOOPBACK {
+		return fmt.Errorf("not an Ethernet or loopback interface (ARPHRD %d): tcpviz cannot decode its frames", hw)
+	}
+	e := cfg.Filter
+	if e == nil {
+		e = filter.All()
+	}
+	var opts []filter.Option
+	if h.loopback && !cfg.KeepOutgoing {
+		opts = append(opts, filter.DropOutgoing)
+	}
+	prog, err := e.Compile(h.LinkType(), opts...)
+	if err != nil {
+		return err
+	}
+	if err := h.sock.attach(prog); err != nil {
+		return fmt.Errorf("attach filter: %w", err)
+	}
+	if err := h.sock.setTimeout(readTimeout); err != nil {
+		return fmt.Errorf("read timeout: %w", err)
+	}
+	if err := h.sock.start(h.iface.Index); err != nil {
+		return fmt.Errorf("bind: %w", err)
+	}
+	_, _, _ = h.sock.stats() // count from this moment
+	return nil
 }
 
 // Close releases a handle that will not be Run (Run closes it itself).
 func (h *Handle) Close() {
 	if !h.ran.Swap(true) {
-		h.eth.Close()
+		h.sock.close()
 	}
 }
 
@@ -158,7 +149,7 @@ func (h *Handle) Loopback() bool { return h.loopback }
 
 // LinkType is the link type of the frames Run hands out: Ethernet (lo's
 // frames carry a zeroed Ethernet header).
-func (h *Handle) LinkType() layers.LinkType { return layers.LinkTypeEthernet }
+func (h *Handle) LinkType() decode.LinkType { return decode.LinkEthernet }
 
 // Stats returns the counters so far. Safe from any goroutine.
 func (h *Handle) Stats() Stats {
@@ -169,29 +160,29 @@ func (h *Handle) Stats() Stats {
 // goroutine; data is valid only during the call (copy what you keep). It
 // then closes the handle. tick, when not nil, is called at least every
 // readTimeout and after every packet burst, with the time, so that callers
-// can flush batches without a goroutine of their own.
+// can flush batches without a goroutine of their own. Reading a packet
+// allocates nothing.
 func (h *Handle) Run(ctx context.Context, fn func(data []byte, ci gopacket.CaptureInfo), tick func(now time.Time)) error {
 	if h.ran.Swap(true) {
 		return errors.New("live: Run called twice")
 	}
-	defer h.eth.Close()
+	defer h.sock.close()
 	lastStats := time.Now()
 	for {
 		if ctx.Err() != nil {
 			h.readStats()
 			return nil
 		}
-		data, ci, err := h.eth.ZeroCopyReadPacketData()
-		now := time.Now()
+		n, length, at, err := h.sock.read()
 		if err == nil {
 			h.received.Add(1)
-			fn(data, ci)
-		}
-		// The handle's error text hides the errno; a timeout and EINTR
-		// are the only errors a bound packet socket gives while open.
-		if err != nil && !isTimeout(err) {
+			fn(h.sock.buf[:n], gopacket.CaptureInfo{Timestamp: at, CaptureLength: n, Length: length, InterfaceIndex: h.iface.Index})
+		} else if err != unix.EAGAIN && err != unix.EINTR {
+			// A timeout and a signal are the only errors of a bound
+			// packet socket that say nothing is wrong.
 			return fmt.Errorf("capture on %s: %w", h.iface.Name, err)
 		}
+		now := time.Now()
 		if err != nil || now.Sub(lastStats) >= readTimeout {
 			h.readStats()
 			lastStats = now
@@ -202,20 +193,12 @@ func (h *Handle) Run(ctx context.Context, fn func(data []byte, ci gopacket.Captu
 	}
 }
 
-func isTimeout(err error) bool {
-	s := err.Error()
-	return strings.Contains(s, unix.EAGAIN.Error()) || strings.Contains(s, unix.EINTR.Error())
-}
-
-// readStats adds the kernel's counters since the last read (PACKET_STATISTICS
-// resets them on every read).
+// readStats adds the kernel's counters since the last read.
 func (h *Handle) readStats() {
-	st, err := h.eth.Stats()
-	if err != nil {
-		return
+	if packets, drops, err := h.sock.stats(); err == nil {
+		h.kernel.Add(uint64(packets))
+		h.dropped.Add(uint64(drops))
 	}
-	h.kernel.Add(uint64(st.Packets))
-	h.dropped.Add(uint64(st.Drops))
 }
 
 // Interfaces returns the names of the host's network interfaces, sorted.

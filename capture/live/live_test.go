@@ -15,11 +15,11 @@ import (
 	"github.com/google/gopacket"
 	"github.com/google/gopacket/layers"
 	"github.com/google/gopacket/pcapgo"
+	"github.com/tcpviz/tcpviz/capture/filter"
 	"github.com/tcpviz/tcpviz/capture/kernel"
 	"github.com/tcpviz/tcpviz/fsm/timeline"
 	"github.com/tcpviz/tcpviz/internal/testenv"
 	"go.uber.org/goleak"
-	"golang.org/x/net/bpf"
 	"golang.org/x/sys/unix"
 )
 
@@ -59,58 +59,6 @@ func frame(t testing.TB, v6 bool, sport, dport uint16, frag bool) []byte {
 		t.Fatal(err)
 	}
 	return buf.Bytes()
-}
-
-func TestPortFilterKeepsOnlyTheSessionPort(t *testing.T) {
-	tests := []struct {
-		name string
-		pkt  func(t *testing.T) []byte
-		keep bool
-	}{
-		{"IPv4 with options, destination port", func(t *testing.T) []byte { return frame(t, false, 40000, 8000, false) }, true},
-		{"IPv4, source port", func(t *testing.T) []byte { return frame(t, false, 8000, 40000, false) }, true},
-		{"IPv4, other ports", func(t *testing.T) []byte { return frame(t, false, 40000, 8001, false) }, false},
-		{"IPv4 fragment after the first", func(t *testing.T) []byte { return frame(t, false, 40000, 8000, true) }, false},
-		{"IPv6, destination port", func(t *testing.T) []byte { return frame(t, true, 40000, 8000, false) }, true},
-		{"IPv6, source port", func(t *testing.T) []byte { return frame(t, true, 8000, 40000, false) }, true},
-		{"IPv6, other ports", func(t *testing.T) []byte { return frame(t, true, 1, 2, false) }, false},
-		{"ARP", func(t *testing.T) []byte {
-			b := make([]byte, 42)
-			b[12], b[13] = 0x08, 0x06
-			return b
-		}, false},
-	}
-	vm := newVM(t, PortFilter(8000))
-	all := newVM(t, AllTCP())
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			p := tt.pkt(t)
-			n, err := vm.Run(p)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if (n > 0) != tt.keep {
-				t.Errorf("PortFilter(8000) kept=%v, want %v", n > 0, tt.keep)
-			}
-			n, _ = all.Run(p)
-			if wantAll := tt.name != "ARP" && !strings.Contains(tt.name, "fragment"); (n > 0) != wantAll && tt.name != "IPv4 fragment after the first" {
-				t.Errorf("AllTCP kept=%v, want %v", n > 0, wantAll)
-			}
-		})
-	}
-}
-
-func newVM(t *testing.T, raw []bpf.RawInstruction) *bpf.VM {
-	t.Helper()
-	insts := make([]bpf.Instruction, len(raw))
-	for i, r := range raw {
-		insts[i] = r.Disassemble()
-	}
-	vm, err := bpf.NewVM(insts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return vm
 }
 
 func TestUnknownInterfaceListsTheInterfaces(t *testing.T) {
@@ -240,7 +188,7 @@ func TestLoopbackCaptureSeesEachSegmentOnce(t *testing.T) {
 			}
 			defer ln.Close()
 			port := uint16(ln.Addr().(*net.TCPAddr).Port)
-			h, err := Open(Config{Interface: "lo", Filter: PortFilter(port), KeepOutgoing: keep})
+			h, err := Open(Config{Interface: "lo", Filter: filter.Port(port), KeepOutgoing: keep})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -364,16 +312,8 @@ func flood(t testing.TB, ln net.Listener, pps int, d time.Duration) (segs uint32
 // loopback packet; the frame's TCP checksum is wrong, so TCP drops it
 // silently (no RST doubles the count) after the capture has seen it.
 func inject(t testing.TB, frame []byte, pps int, d time.Duration) (sent int, took time.Duration) {
-	lo, err := net.InterfaceByName("lo")
-	if err != nil {
-		t.Fatal(err)
-	}
-	fd, err := unix.Socket(unix.AF_PACKET, unix.SOCK_RAW, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	fd, to := loSender(t)
 	defer unix.Close(fd)
-	to := &unix.SockaddrLinklayer{Ifindex: lo.Index, Protocol: 0x0008} // ETH_P_IP, network order
 	start := time.Now()
 	tick := time.NewTicker(time.Millisecond)
 	defer tick.Stop()
@@ -394,7 +334,7 @@ func testRate(t *testing.T, pps int, d time.Duration) {
 	const port = 9 // discard: nothing listens here
 	fr := frame(t, false, 40000, port, false)
 	fr[len(fr)-20+16] ^= 0xff // spoil the TCP checksum
-	h, err := Open(Config{Interface: "lo", Filter: PortFilter(port)})
+	h, err := Open(Config{Interface: "lo", Filter: filter.Port(port)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -446,7 +386,7 @@ func TestCaptureTCPFlowEveryPacket(t *testing.T) {
 	}
 	defer ln.Close()
 	port := uint16(ln.Addr().(*net.TCPAddr).Port)
-	h, err := Open(Config{Interface: "lo", Filter: PortFilter(port)})
+	h, err := Open(Config{Interface: "lo", Filter: filter.Port(port)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -496,7 +436,7 @@ func TestCaptureSoak50kppsFor10s(t *testing.T) {
 
 func TestStopIsPromptAndLeaksNothing(t *testing.T) {
 	needCapture(t)
-	h, err := Open(Config{Interface: "lo", Filter: PortFilter(1)})
+	h, err := Open(Config{Interface: "lo", Filter: filter.Port(1)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -78,14 +78,12 @@ func runLive(stdout, stderr io.Writer, opts *globalOptions, lo *liveOptions) err
 	if err != nil {
 		return err
 	}
-	if lo.filter != "" {
-		if cfg.Filter, err = filter.Compile(lo.filter, decode.LinkEthernet); err != nil {
-			return &usageError{err}
-		}
+	if cfg.Filter, err = filter.Parse(lo.filter); err != nil {
+		return &usageError{err}
 	}
 	h, err := live.Open(cfg)
 	if err != nil {
-		if errors.Is(err, live.ErrUnknownInterface) {
+		if errors.Is(err, live.ErrUnknownInterface) || errors.Is(err, filter.ErrTooLong) {
 			return &usageError{err}
 		}
 		return err
