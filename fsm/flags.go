@@ -42,12 +42,17 @@ func (f Flags) Names() []string {
 }
 
 // String joins the flag names with commas, e.g. "SYN,ACK"; "none" if empty.
-func (f Flags) String() string {
-	if f == 0 {
-		return "none"
+// The names of all 256 sets are made once: every segment label and note
+// asks for them.
+func (f Flags) String() string { return flagStrings[f] }
+
+var flagStrings = func() (t [256]string) {
+	t[0] = "none"
+	for f := 1; f < len(t); f++ {
+		t[f] = strings.Join(Flags(f).Names(), ",")
 	}
-	return strings.Join(f.Names(), ",")
-}
+	return t
+}()
 
 // ParseFlags parses a comma-separated list of flag names, e.g. "SYN,ACK".
 func ParseFlags(s string) (Flags, bool) {

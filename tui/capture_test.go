@@ -155,7 +155,7 @@ func TestCaptureReadsBatchesFromItsChannel(t *testing.T) {
 	if final.list.Len() != 2 {
 		t.Errorf("the list holds %d connections, want 2", final.list.Len())
 	}
-	if c := final.list.Conn(1); c == nil || c.TL.Len() != 10 {
+	if c := final.list.Conn(1); c == nil || c.Len() != 10 {
 		t.Errorf("connection 1 should have all 10 steps from two batches")
 	}
 }

@@ -276,9 +276,10 @@ func (m model) open() model {
 	if c == nil {
 		return m
 	}
+	c = m.list.Open(c.ID)
 	m.opened = c.ID
 	m.step.SetLive(m.live)
-	m.step.SetTimeline(c.TL, c.Index(), nil, m.source+" "+c.TL.Conn.String())
+	m.step.SetTimeline(c.TL, c.IX, nil, m.source+" "+c.TL.Conn.String())
 	m.screen = screenStep
 	m.layout()
 	return m
@@ -309,9 +310,8 @@ func (m model) batch(msg batchMsg) (tea.Model, tea.Cmd) {
 	}
 	switch m.mode {
 	case modeCapture:
-		if c := m.list.Conn(m.opened); c != nil {
-			c.Index()
-			m.step.Grew()
+		if c := m.list.Conn(m.opened); c != nil && c.IX != nil {
+			m.step.Grew() // Apply brought the opened timeline up to date
 		}
 	case modeSession:
 		m.followSession(msg.b)

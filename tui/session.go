@@ -69,19 +69,21 @@ func (m *model) followSession(b timeline.Batch) {
 		return
 	}
 	id := b.Conns[len(b.Conns)-1].ID
-	c := m.list.Conn(id)
-	if c == nil {
-		return
-	}
 	if id != m.opened {
+		c := m.list.Open(id)
+		if c == nil {
+			return
+		}
 		m.opened = id
 		m.step.SetLive(true)
-		m.step.SetTimeline(c.TL, c.Index(), nil, m.source)
+		m.step.SetTimeline(c.TL, c.IX, nil, m.source)
 		m.layout()
 		return
 	}
-	c.Index()
-	m.step.Grew()
+	if c := m.list.Conn(id); c != nil {
+		c.Index()
+		m.step.Grew()
+	}
 }
 
 // actionsBar lists the session's actions with their keys: enabled ones

@@ -11,7 +11,7 @@ import (
 
 func TestTrackSinkCountsWhatIsNotTCP(t *testing.T) {
 	tr := track.New(track.Options{Source: "lo", Timelines: true})
-	s, err := NewTrackSink(tr, decode.LinkEthernet, nil)
+	s, err := NewTrackSink(tr, decode.LinkEthernet, SinkOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -30,7 +30,7 @@ func TestTrackSinkCountsWhatIsNotTCP(t *testing.T) {
 // decode and track (summary mode), which must not allocate.
 func BenchmarkTrackSinkPacket(b *testing.B) {
 	tr := track.New(track.Options{Source: "lo"})
-	s, err := NewTrackSink(tr, decode.LinkEthernet, nil)
+	s, err := NewTrackSink(tr, decode.LinkEthernet, SinkOptions{})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -74,6 +74,11 @@ func (c *Conn) States() [2]fsm.State { return c.obs.States() }
 // Uncertain says per side why its final state cannot be known for sure.
 func (c *Conn) Uncertain() [2]string { return c.obs.Uncertain() }
 
+// Done reports whether both sides have reached CLOSED or TIME-WAIT (or
+// the server never left LISTEN): the connection's states are final but
+// for a TIME-WAIT expiry or a stray late segment.
+func (c *Conn) Done() bool { return c.obs.Done() }
+
 // Segments is the number of segments seen.
 func (c *Conn) Segments() int { return int(c.segments) }
 
@@ -324,13 +329,31 @@ func (t *Tracker) appendStep(c *Conn, s timeline.Step) {
 	}
 	if t.opts.OnStep != nil {
 		t.opts.OnStep(c, tl, len(tl.Steps)-1)
-		if n := len(tl.Steps); t.opts.Stream && n > 1 {
-			tl.Steps[0] = tl.Steps[n-1]
-			clear(tl.Steps[1:n]) // drop the previews they point to
-			tl.Steps = tl.Steps[:1]
-			c.base += uint32(n - 1)
+		if t.opts.Stream {
+			t.Release(c)
 		}
 	}
+}
+
+// Release drops connection c's steps, all but the last (which the next
+// step's narration compares with), once its consumer has written them:
+// text output does so when a connection is Done. Step i of the trimmed
+// timeline is then number c.StepNumber(i). Not for use with Delta.
+func (t *Tracker) Release(c *Conn) {
+	tl := t.tls[c.id]
+	n := len(tl.Steps)
+	if n <= 1 {
+		return
+	}
+	c.base += uint32(n - 1)
+	if cap(tl.Steps) > 2 {
+		// A whole ladder's array: let it go, keeping a small one.
+		tl.Steps = append(make([]timeline.Step, 0, 1), tl.Steps[n-1])
+		return
+	}
+	tl.Steps[0] = tl.Steps[n-1]
+	clear(tl.Steps[1:n]) // drop the previews they point to
+	tl.Steps = tl.Steps[:1]
 }
 
 // preview copies up to Options.Preview bytes of a payload into the

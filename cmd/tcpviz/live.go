@@ -12,12 +12,9 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/tcpviz/tcpviz/capture/decode"
+	"github.com/tcpviz/tcpviz/capture/feed"
 	"github.com/tcpviz/tcpviz/capture/filter"
 	"github.com/tcpviz/tcpviz/capture/live"
-	"github.com/tcpviz/tcpviz/capture/track"
-	"github.com/tcpviz/tcpviz/fsm/output"
-	"github.com/tcpviz/tcpviz/fsm/timeline"
 	"github.com/tcpviz/tcpviz/tui"
 )
 
@@ -41,8 +38,10 @@ states inferred from the segments. On lo each packet is kept once (the kernel
 drops the outgoing copy, as tcpdump does). On a terminal the connection list
 opens in the interactive view; otherwise, or with --format, it streams:
 
-  text     each connection's ladder lines as they come
-  json     one JSON object per segment, as they come
+  text     each connection's ladder when it ends (both sides CLOSED or in
+           TIME-WAIT), those still open when the capture stops
+  json     one JSON object per segment, as they come, each connection
+           numbering its own steps
   summary  one JSON object per connection when the capture stops
 
 Ctrl-C stops it (a --write-pcap file is then complete). Live capture needs
@@ -68,110 +67,67 @@ root or CAP_NET_RAW: sudo setcap cap_net_raw+ep $(command -v tcpviz)`,
 	return cmd
 }
 
+// runLive opens the capture (a bad interface, filter or --write-pcap file
+// fails before any output), runs it into the chosen output until Ctrl-C,
+// SIGTERM or --duration, and says on stderr what was captured.
 func runLive(stdout, stderr io.Writer, opts *globalOptions, lo *liveOptions) error {
 	lang, format, err := opts.parse("text", "json", "summary")
 	if err != nil {
 		return err
 	}
-	cfg := live.Config{Interface: lo.iface}
-	match, err := parseFilter(lo.filter)
+	src, err := openLive(lo)
 	if err != nil {
 		return err
 	}
+	stop, cancel := liveStop(lo.duration)
+	defer cancel()
+	stats, err := consume(src, format, lang, stdout, stop, tui.CaptureOptions{Live: true})
+	fmt.Fprintf(stderr, "tcpviz: %d packets captured on %s, %d dropped by the kernel", stats.Packets, src.Name(), stats.Dropped)
+	if src.Pcap != nil {
+		fmt.Fprintf(stderr, "; %d written to %s", src.Pcap.Packets(), src.Pcap.Path())
+	}
+	fmt.Fprintln(stderr)
+	return err
+}
+
+// openLive checks the filter, opens the interface and creates the
+// --write-pcap file.
+func openLive(lo *liveOptions) (feed.Live, error) {
+	match, err := parseFilter(lo.filter)
+	if err != nil {
+		return feed.Live{}, err
+	}
+	cfg := live.Config{Interface: lo.iface}
 	if cfg.Filter, err = filter.Parse(lo.filter); err != nil {
-		return &usageError{err}
+		return feed.Live{}, &usageError{err}
 	}
 	h, err := live.Open(cfg)
 	if err != nil {
 		if errors.Is(err, live.ErrUnknownInterface) || errors.Is(err, filter.ErrTooLong) {
-			return &usageError{err}
+			return feed.Live{}, &usageError{err}
 		}
-		return err
+		return feed.Live{}, err
 	}
-	var pf *live.PcapFile
+	src := feed.Live{H: h, Match: match}
 	if lo.writePcap != "" {
-		if pf, err = live.CreatePcap(lo.writePcap, lo.force, 0); err != nil {
+		if src.Pcap, err = live.CreatePcap(lo.writePcap, lo.force, 0); err != nil {
 			h.Close()
 			if errors.Is(err, live.ErrFileExists) {
-				return &usageError{err}
+				return feed.Live{}, &usageError{err}
 			}
-			return err
+			return feed.Live{}, err
 		}
 	}
+	return src, nil
+}
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if lo.duration > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, lo.duration)
-		defer cancel()
+// liveStop is closed at Ctrl-C, SIGTERM or after d (0: never); cancel
+// releases the signal handler.
+func liveStop(d time.Duration) (stop <-chan struct{}, cancel func()) {
+	ctx, cancelSig := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	if d <= 0 {
+		return ctx.Done(), cancelSig
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-
-	source := h.Interface()
-	topts := track.Options{Source: source, Timelines: format != "summary", Preview: previewBytes}
-	var werr error
-	switch format {
-	case "json":
-		jw := output.NewJSONWriter(stdout, lang)
-		topts.OnStep = func(_ *track.Conn, tl *timeline.Timeline, i int) {
-			if werr == nil {
-				if werr = jw.WriteStep(tl, i, i); werr == nil {
-					werr = jw.Flush()
-				}
-			}
-		}
-	case "text":
-		writers := map[*track.Conn]*output.TextWriter{}
-		topts.OnStep = func(c *track.Conn, tl *timeline.Timeline, i int) {
-			tw, ok := writers[c]
-			if !ok {
-				tw = output.NewTextWriter(stdout, lang, output.TextOptions{})
-				tw.WriteHeader(tl)
-				writers[c] = tw
-			}
-			tw.WriteStep(tl, i)
-			if werr == nil {
-				werr = tw.Flush()
-			}
-		}
-	}
-	tr := track.New(topts)
-	sink, err := live.NewTrackSink(tr, decode.LinkEthernet, match)
-	if err != nil {
-		h.Close()
-		return err
-	}
-	batches := live.Stream(ctx, h, sink, live.StreamOptions{Pcap: pf})
-
-	var last timeline.Batch
-	if format == "tui" {
-		verr := tui.RunCapture(batches, tui.CaptureOptions{Lang: lang, Source: source, Live: true})
-		cancel()
-		for b := range batches {
-			last = b
-		}
-		if verr != nil {
-			return verr
-		}
-	} else {
-		for b := range batches {
-			last = b
-		}
-	}
-	tr.Finish()
-	if format == "summary" {
-		werr = writeSummaries(stdout, tr)
-	}
-	st := h.Stats()
-	fmt.Fprintf(stderr, "tcpviz: %d packets captured on %s, %d dropped by the kernel", st.Received, source, st.Dropped)
-	if pf != nil {
-		fmt.Fprintf(stderr, "; %d written to %s", pf.Packets(), pf.Path())
-	}
-	fmt.Fprintln(stderr)
-	if last.Err != nil {
-		return last.Err
-	}
-	return werr
+	ctx, cancelTime := context.WithTimeout(ctx, d)
+	return ctx.Done(), func() { cancelTime(); cancelSig() }
 }

@@ -1,29 +1,18 @@
 package main
 
 import (
-	"bufio"
-	"errors"
 	"fmt"
 	"io"
-	"math"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/tcpviz/tcpviz/capture/feed"
 	"github.com/tcpviz/tcpviz/capture/pcapfile"
-	"github.com/tcpviz/tcpviz/capture/track"
-	"github.com/tcpviz/tcpviz/fsm"
 	"github.com/tcpviz/tcpviz/fsm/narrate"
-	"github.com/tcpviz/tcpviz/fsm/output"
 	"github.com/tcpviz/tcpviz/fsm/timeline"
 	"github.com/tcpviz/tcpviz/tui"
 )
-
-// previewBytes is how much of each payload a replayed timeline keeps, for
-// the ladder's payload preview.
-const previewBytes = 32
 
 func newReplayCmd(opts *globalOptions) *cobra.Command {
 	var filterExpr string
@@ -35,7 +24,8 @@ every TCP connection in it and infer both endpoints' RFC 9293 states from the
 segments seen. On a terminal the connection list opens in the interactive
 view; otherwise, or with --format, it prints:
 
-  text     the ladder of every connection, one after another
+  text     each connection's ladder when it ends (both sides CLOSED or in
+           TIME-WAIT), those still open when the capture does
   json     one JSON object per segment (and per inferred TIME-WAIT expiry),
            in capture order across connections, each connection numbering
            its own steps
@@ -76,8 +66,8 @@ func runReplay(stdout, stderr io.Writer, opts *globalOptions, path, filterExpr s
 	if err != nil {
 		return err
 	}
-	var ropts track.ReplayOptions
-	if ropts.Match, err = parseFilter(filterExpr); err != nil {
+	match, err := parseFilter(filterExpr)
+	if err != nil {
 		return err
 	}
 	r, err := pcapfile.Open(path)
@@ -88,161 +78,29 @@ func runReplay(stdout, stderr io.Writer, opts *globalOptions, path, filterExpr s
 	if err := r.Unsupported(); err != nil {
 		return err
 	}
-
-	var stats timeline.Stats
-	switch format {
-	case "tui":
-		return replayTUI(r, lang, ropts)
-	case "summary":
-		tr := track.New(track.Options{Source: r.Name()})
-		stats, err = track.Replay(r, tr, ropts)
-		if werr := writeSummaries(stdout, tr); werr != nil {
-			return werr
-		}
-	case "json":
-		jw := output.NewJSONWriter(stdout, lang)
-		var werr error
-		// Streamed: each step is written as it happens and dropped, so
-		// memory does not grow with the capture.
-		tr := track.New(track.Options{Source: r.Name(), Timelines: true, Stream: true,
-			OnStep: func(c *track.Conn, tl *timeline.Timeline, i int) {
-				if werr == nil {
-					werr = jw.WriteStep(tl, i, c.StepNumber(i))
-				}
-			}})
-		// Lines out before each read that may wait: `tcpdump -U -w - |
-		// tcpviz replay - --format json` prints segments as they come.
-		r.BeforeRead(func() {
-			if werr == nil {
-				werr = jw.Flush()
-			}
-		})
-		stats, err = track.Replay(r, tr, ropts)
-		if ferr := jw.Flush(); werr == nil {
-			werr = ferr
-		}
-		if werr != nil {
-			return werr
-		}
-	case "text":
-		tr := track.New(track.Options{Source: r.Name(), Timelines: true, Preview: previewBytes})
-		stats, err = track.Replay(r, tr, ropts)
-		if werr := writeText(stdout, tr, lang); werr != nil {
-			return werr
-		}
-	}
+	stats, err := consume(feed.File{R: r, Match: match}, format, lang, stdout, nil, tui.CaptureOptions{})
 	return reportSkipped(stderr, r, stats, err)
 }
 
-// replayTUI reads the capture in the background and hands its batches to
-// the view; quitting the view stops the reading.
-func replayTUI(r *pcapfile.Reader, lang narrate.Lang, ropts track.ReplayOptions) error {
-	batches := make(chan timeline.Batch, 4)
-	stop := make(chan struct{})
-	ropts.Batches, ropts.Stop = batches, stop
-	tr := track.New(track.Options{Source: r.Name(), Timelines: true, Preview: previewBytes, HandOff: true})
-	done := make(chan error, 1)
-	go func() {
-		_, err := track.Replay(r, tr, ropts)
-		done <- err
-	}()
-	verr := tui.RunCapture(batches, tui.CaptureOptions{Lang: lang, Source: r.Name()})
-	close(stop)
-	for range batches { // let Replay finish if it is blocked sending
+// consume runs a capture source into the chosen output: the view ("tui")
+// or a --format written to stdout, until the input ends or stop is closed.
+// It is the one place replay and live choose their consumer.
+func consume(src feed.Source, format string, lang narrate.Lang, stdout io.Writer, stop <-chan struct{}, view tui.CaptureOptions) (timeline.Stats, error) {
+	var out feed.Output
+	switch format {
+	case "tui":
+		view.Lang, view.Source = lang, src.Name()
+		return feed.View(src, func(batches <-chan timeline.Batch) error {
+			return tui.RunCapture(batches, view)
+		})
+	case "json":
+		out = feed.JSON(stdout, lang)
+	case "summary":
+		out = feed.Summary(stdout)
+	default:
+		out = feed.Text(stdout, lang)
 	}
-	rerr := <-done
-	if verr != nil {
-		return verr
-	}
-	if errors.Is(rerr, track.ErrStopped) {
-		return nil
-	}
-	return rerr // the view showed it too; the exit status says it
-}
-
-// summaryOf is connection c's totals.
-func summaryOf(c *track.Conn) output.Summary {
-	st := c.States()
-	return output.Summary{
-		Conn: c.Endpoints(), Client: st[fsm.Client], Server: st[fsm.Server],
-		Segments: c.Segments(), BytesC2S: c.Bytes(fsm.C2S), BytesS2C: c.Bytes(fsm.S2C),
-		First: c.First(), Last: c.Last(),
-	}
-}
-
-// writeSummaries writes one summary line per connection, in order of first
-// segment. A capture can hold millions of connections, so the lines are
-// built by appendSummary rather than through encoding/json's reflection (a
-// third of the run's time on the benchmark capture); a test holds it to
-// output.SummaryWriter's bytes.
-func writeSummaries(w io.Writer, tr *track.Tracker) error {
-	bw := bufio.NewWriterSize(w, 1<<16)
-	var line []byte
-	for i := 0; i < tr.Len(); i++ {
-		line = appendSummary(line[:0], summaryOf(tr.Conn(i)))
-		if _, err := bw.Write(line); err != nil {
-			return err
-		}
-	}
-	return bw.Flush()
-}
-
-// appendSummary appends s as output.SummaryWriter writes it: the spec's
-// fields in its order, one line.
-func appendSummary(b []byte, s output.Summary) []byte {
-	b = append(b, `{"conn":`...)
-	b = strconv.AppendQuote(b, s.Conn.String()) // addresses and ports: plain ASCII, quoted alike by Go and JSON
-	b = append(b, `,"client":"`...)
-	b = append(b, s.Client.String()...)
-	b = append(b, `","server":"`...)
-	b = append(b, s.Server.String()...)
-	b = append(b, `","segments":`...)
-	b = strconv.AppendInt(b, int64(s.Segments), 10)
-	b = append(b, `,"bytes_c2s":`...)
-	b = strconv.AppendUint(b, s.BytesC2S, 10)
-	b = append(b, `,"bytes_s2c":`...)
-	b = strconv.AppendUint(b, s.BytesS2C, 10)
-	b = append(b, `,"first_ms":`...)
-	b = appendMs(b, s.First)
-	b = append(b, `,"last_ms":`...)
-	b = appendMs(b, s.Last)
-	return append(b, "}\n"...)
-}
-
-// appendMs writes a duration in milliseconds with microsecond precision, as
-// encoding/json writes the float64 the spec's writers use.
-func appendMs(b []byte, d time.Duration) []byte {
-	f := math.Round(float64(d.Microseconds())) / 1000
-	if a := math.Abs(f); a != 0 && (a < 1e-6 || a >= 1e21) {
-		return strconv.AppendFloat(b, f, 'e', -1, 64) // never for a capture's times; kept exact anyway
-	}
-	return strconv.AppendFloat(b, f, 'f', -1, 64)
-}
-
-// writeText writes every connection's ladder, one after another, each
-// followed by what the capture leaves uncertain about the final states.
-func writeText(w io.Writer, tr *track.Tracker, lang narrate.Lang) error {
-	for i := 0; i < tr.Len(); i++ {
-		c := tr.Conn(i)
-		if i > 0 {
-			fmt.Fprintln(w)
-		}
-		tw := output.NewTextWriter(w, lang, output.TextOptions{})
-		if err := tw.WriteTimeline(tr.Timeline(c)); err != nil {
-			return err
-		}
-		// What the capture leaves unknown (a mid-stream start, a side
-		// whose state after the last segment cannot be known).
-		for s, why := range c.Uncertain() {
-			if why == "" {
-				continue
-			}
-			if _, err := fmt.Fprintln(w, "  ! "+fsm.Side(s).String()+": "+why); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
+	return feed.Run(src, out, stop)
 }
 
 // reportSkipped says what the replay passed over: malformed packets, and

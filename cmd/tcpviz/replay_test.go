@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/json"
-	"math"
-	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,11 +15,6 @@ import (
 	"github.com/google/gopacket/layers"
 	"github.com/google/gopacket/pcapgo"
 
-	"github.com/tcpviz/tcpviz/capture/pcapfile"
-	"github.com/tcpviz/tcpviz/capture/track"
-	"github.com/tcpviz/tcpviz/fsm"
-	"github.com/tcpviz/tcpviz/fsm/output"
-	"github.com/tcpviz/tcpviz/fsm/timeline"
 	"github.com/tcpviz/tcpviz/internal/testenv"
 )
 
@@ -250,40 +243,6 @@ func gzipped(data []byte) []byte {
 	zw.Write(data)
 	zw.Close()
 	return buf.Bytes()
-}
-
-// TestAppendSummaryMatchesSummaryWriter holds the fast summary lines to the
-// bytes output.SummaryWriter writes, for every connection of the fixtures
-// and for edge values.
-func TestAppendSummaryMatchesSummaryWriter(t *testing.T) {
-	var sums []output.Summary
-	for _, name := range []string{"lo.pcap", "any-sll2.pcapng", "lo-rawip.pcap"} {
-		r, err := pcapfile.Open(fixture(name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		tr := track.New(track.Options{})
-		track.Replay(r, tr, track.ReplayOptions{})
-		r.Close()
-		for i := 0; i < tr.Len(); i++ {
-			sums = append(sums, summaryOf(tr.Conn(i)))
-		}
-	}
-	v6 := netip.MustParseAddrPort("[fe80::1%eth0]:65535")
-	sums = append(sums,
-		output.Summary{Conn: timeline.Conn{Client: v6, Server: v6}, Segments: 1 << 40, BytesC2S: math.MaxUint64, First: 0, Last: 1},
-		output.Summary{First: time.Nanosecond, Last: 1000 * time.Hour, Client: fsm.SynReceived, Server: fsm.LastAck},
-		output.Summary{First: 1499 * time.Nanosecond, Last: 123456789 * time.Microsecond},
-	)
-	for _, s := range sums {
-		var want bytes.Buffer
-		sw := output.NewSummaryWriter(&want)
-		sw.Write(s)
-		sw.Flush()
-		if got := appendSummary(nil, s); string(got) != want.String() {
-			t.Errorf("appendSummary:\n%s\nSummaryWriter:\n%s", got, want.String())
-		}
-	}
 }
 
 // TestReplayJSONFromAPipeIsNotHeldBack writes a capture into tcpviz's

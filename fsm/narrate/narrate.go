@@ -80,31 +80,82 @@ func pick(t template, lang Lang) string {
 	return t.en
 }
 
-// fill replaces the placeholders of text with values from step i.
+// fill replaces the placeholders of text with values from step i. It is
+// called for every step of every output (a million times for a large
+// capture), so it scans text once into one allocation, formatting only the
+// values it uses, rather than building a strings.Replacer per call.
 func fill(text string, tl *timeline.Timeline, i int, side fsm.Side) string {
 	if !strings.Contains(text, "{") {
 		return text
 	}
 	s := &tl.Steps[i]
-	prev := tl.Prev(i)
-	rseq, rack := relative(tl, s)
-	r := strings.NewReplacer(
-		"{side}", side.String(),
-		"{peer}", side.Peer().String(),
-		"{sidezh}", sideName(side, ZH),
-		"{peerzh}", sideName(side.Peer(), ZH),
-		"{from}", prev[side].String(),
-		"{to}", s.States[side].String(),
-		"{flags}", s.Seg.Flags.String(),
-		"{seq}", strconv.FormatUint(uint64(s.Seg.Seq), 10),
-		"{ack}", strconv.FormatUint(uint64(s.Seg.Ack), 10),
-		"{rseq}", strconv.FormatUint(uint64(rseq), 10),
-		"{rack}", strconv.FormatUint(uint64(rack), 10),
-		"{len}", strconv.FormatUint(uint64(s.Seg.Len), 10),
-		"{win}", strconv.FormatUint(uint64(s.Seg.Window), 10),
-		"{call}", s.Call,
-	)
-	return r.Replace(text)
+	var b strings.Builder
+	b.Grow(len(text) + 32)
+	for len(text) > 0 {
+		open := strings.IndexByte(text, '{')
+		end := strings.IndexByte(text[max(open, 0):], '}')
+		if open < 0 || end < 0 {
+			b.WriteString(text)
+			break
+		}
+		b.WriteString(text[:open])
+		text = text[open:]
+		if writeValue(&b, text[1:end], tl, i, s, side) {
+			text = text[end+1:]
+			continue
+		}
+		b.WriteByte('{') // not a placeholder: keep it as written
+		text = text[1:]
+	}
+	return b.String()
+}
+
+// writeValue writes the value of placeholder name (without its braces);
+// false for a name that is not one.
+func writeValue(b *strings.Builder, name string, tl *timeline.Timeline, i int, s *timeline.Step, side fsm.Side) bool {
+	var v string
+	n, isNum := uint64(0), false
+	switch name {
+	case "side":
+		v = side.String()
+	case "peer":
+		v = side.Peer().String()
+	case "sidezh":
+		v = sideName(side, ZH)
+	case "peerzh":
+		v = sideName(side.Peer(), ZH)
+	case "from":
+		v = tl.Prev(i)[side].String()
+	case "to":
+		v = s.States[side].String()
+	case "flags":
+		v = s.Seg.Flags.String()
+	case "call":
+		v = s.Call
+	case "seq":
+		n, isNum = uint64(s.Seg.Seq), true
+	case "ack":
+		n, isNum = uint64(s.Seg.Ack), true
+	case "rseq":
+		seq, _ := relative(tl, s)
+		n, isNum = uint64(seq), true
+	case "rack":
+		_, ack := relative(tl, s)
+		n, isNum = uint64(ack), true
+	case "len":
+		n, isNum = uint64(s.Seg.Len), true
+	case "win":
+		n, isNum = uint64(s.Seg.Window), true
+	default:
+		return false
+	}
+	if isNum {
+		var buf [20]byte
+		b.Write(strconv.AppendUint(buf[:0], n, 10))
+	} else {
+		b.WriteString(v)
+	}
+	return true
 }
 
 // fallback describes a step no reason explains, from its event and the

@@ -2,45 +2,13 @@ package output
 
 import (
 	"bufio"
-	"encoding/json"
 	"io"
-	"math"
+	"strconv"
 
 	"github.com/tcpviz/tcpviz/fsm"
 	"github.com/tcpviz/tcpviz/fsm/narrate"
 	"github.com/tcpviz/tcpviz/fsm/timeline"
 )
-
-// jsonStep is one line of the JSON timeline. Field order follows the spec's
-// example; pointers are fields the spec says are absent on some steps.
-type jsonStep struct {
-	Step           int         `json:"step"`
-	TMs            float64     `json:"t_ms"`
-	Event          string      `json:"event"`
-	Dir            string      `json:"dir,omitempty"`
-	Flags          []string    `json:"flags,omitzero"` // [] on a segment with no flags, absent elsewhere
-	Seq            *uint32     `json:"seq,omitempty"`
-	Ack            *uint32     `json:"ack,omitempty"`
-	RelSeq         *uint32     `json:"rel_seq,omitempty"`
-	RelAck         *uint32     `json:"rel_ack,omitempty"`
-	Len            *uint32     `json:"len,omitempty"`
-	Retransmission *bool       `json:"retransmission,omitempty"`
-	Call           string      `json:"call,omitempty"`
-	Conn           string      `json:"conn"`
-	Client         fsm.State   `json:"client"`
-	Server         fsm.State   `json:"server"`
-	Note           string      `json:"note"`
-	Kernel         *statesPair `json:"kernel,omitempty"`
-	Predicted      *statesPair `json:"predicted,omitempty"`
-	Agree          *bool       `json:"agree,omitempty"`
-	Analysis       []string    `json:"analysis,omitempty"`
-	Timer          string      `json:"timer,omitempty"`
-}
-
-type statesPair struct {
-	Client fsm.State `json:"client"`
-	Server fsm.State `json:"server"`
-}
 
 // JSONWriter writes timeline steps as JSON Lines. It numbers steps across
 // every timeline it is given, so several connections can share one stream
@@ -48,16 +16,13 @@ type statesPair struct {
 // with its own step numbers through WriteStep.
 type JSONWriter struct {
 	w    *bufio.Writer
-	enc  *json.Encoder
+	line []byte // the line being built, reused
 	lang narrate.Lang
 }
 
 // NewJSONWriter returns a writer of JSON Lines to w with notes in lang.
 func NewJSONWriter(w io.Writer, lang narrate.Lang) *JSONWriter {
-	bw := bufio.NewWriter(w)
-	enc := json.NewEncoder(bw)
-	enc.SetEscapeHTML(false)
-	return &JSONWriter{w: bw, enc: enc, lang: lang}
+	return &JSONWriter{w: bufio.NewWriterSize(w, 64<<10), lang: lang}
 }
 
 // WriteTimeline writes every step of tl and flushes.
@@ -72,46 +37,98 @@ func (jw *JSONWriter) WriteTimeline(tl *timeline.Timeline) error {
 
 // WriteStep writes step i of tl, numbered n in the output.
 func (jw *JSONWriter) WriteStep(tl *timeline.Timeline, i, n int) error {
-	return jw.enc.Encode(jsonOf(tl, i, n, jw.lang))
+	jw.line = appendStep(jw.line[:0], tl, i, n, jw.lang)
+	_, err := jw.w.Write(jw.line)
+	return err
 }
 
 // Flush writes out what is buffered.
 func (jw *JSONWriter) Flush() error { return jw.w.Flush() }
 
-func jsonOf(tl *timeline.Timeline, i, n int, lang narrate.Lang) jsonStep {
+// appendStep appends step i of tl, numbered n, as one line of the spec's
+// JSON: its fields in the spec's order, those a step lacks left out.
+func appendStep(b []byte, tl *timeline.Timeline, i, n int, lang narrate.Lang) []byte {
 	s := &tl.Steps[i]
-	j := jsonStep{
-		Step:   n,
-		TMs:    math.Round(float64(s.T.Microseconds())) / 1000,
-		Event:  s.Event.String(),
-		Call:   s.Call,
-		Conn:   tl.Conn.String(),
-		Client: s.States[fsm.Client],
-		Server: s.States[fsm.Server],
-		Note:   narrate.Note(tl, i, lang),
-	}
+	b = append(b, '{')
+	b = strconv.AppendInt(appendKey(b, "step"), int64(n), 10)
+	b = appendMs(appendKey(b, "t_ms"), s.T)
+	b = appendStringField(b, "event", s.Event.String())
 	if s.Event.HasSegment() {
-		j.Dir = s.Dir.String()
-		j.Flags = s.Seg.Flags.Names()
-		seq, ack, l := uint32(s.Seg.Seq), uint32(s.Seg.Ack), s.Seg.Len
-		j.Seq, j.Ack, j.Len = &seq, &ack, &l
+		b = appendStringField(b, "dir", s.Dir.String())
+		b = appendFlags(appendKey(b, "flags"), s.Seg.Flags)
+		b = appendUintField(b, "seq", uint64(s.Seg.Seq))
+		b = appendUintField(b, "ack", uint64(s.Seg.Ack))
 		if v, ok := tl.RelSeq(s); ok {
-			j.RelSeq = &v
+			b = appendUintField(b, "rel_seq", uint64(v))
 		}
 		if v, ok := tl.RelAck(s); ok {
-			j.RelAck = &v
+			b = appendUintField(b, "rel_ack", uint64(v))
 		}
-		re := s.Analysis&timeline.Retransmission != 0
-		j.Retransmission = &re
-		j.Analysis = analysisNames(s.Analysis)
+		b = appendUintField(b, "len", uint64(s.Seg.Len))
+		b = appendBoolField(b, "retransmission", s.Analysis&timeline.Retransmission != 0)
 	}
+	if s.Call != "" {
+		b = appendStringField(b, "call", s.Call)
+	}
+	b = appendConn(appendKey(b, "conn"), tl.Conn)
+	b = appendStringField(b, "client", s.States[fsm.Client].String())
+	b = appendStringField(b, "server", s.States[fsm.Server].String())
+	b = appendStringField(b, "note", narrate.Note(tl, i, lang))
 	if s.HasKernel {
-		agree := s.Agree()
-		j.Kernel = &statesPair{s.Kernel[fsm.Client], s.Kernel[fsm.Server]}
-		j.Predicted = &statesPair{s.Predicted[fsm.Client], s.Predicted[fsm.Server]}
-		j.Agree = &agree
+		b = appendStates(appendKey(b, "kernel"), s.Kernel)
+		b = appendStates(appendKey(b, "predicted"), s.Predicted)
+		b = appendBoolField(b, "agree", s.Agree())
 	}
-	return j
+	if s.Event.HasSegment() && s.Analysis != 0 {
+		b = appendKey(b, "analysis")
+		sep := byte('[')
+		for _, o := range analysisOrder {
+			if s.Analysis&o.a != 0 {
+				b = append(b, sep, '"')
+				b = append(b, o.name...)
+				b = append(b, '"')
+				sep = ','
+			}
+		}
+		b = append(b, ']')
+	}
+	return append(b, '}', '\n')
+}
+
+// appendConn appends the connection's name as a JSON string without
+// building it first (it is on every line).
+func appendConn(b []byte, c timeline.Conn) []byte {
+	var buf [2*len("[ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255]:65535") + 1]byte
+	name := c.Client.AppendTo(buf[:0])
+	name = append(name, '-')
+	name = c.Server.AppendTo(name)
+	return appendBytesString(b, name)
+}
+
+// appendFlags appends the names of the flags set as a JSON array, in the
+// spec's order; [] for none.
+func appendFlags(b []byte, f fsm.Flags) []byte {
+	b = append(b, '[')
+	if f != 0 {
+		b = append(b, '"')
+		for _, c := range []byte(f.String()) { // plain ASCII names joined by commas
+			if c == ',' {
+				b = append(b, '"', ',', '"')
+			} else {
+				b = append(b, c)
+			}
+		}
+		b = append(b, '"')
+	}
+	return append(b, ']')
+}
+
+// appendStates appends {"client":…,"server":…}.
+func appendStates(b []byte, st [2]fsm.State) []byte {
+	b = append(b, '{')
+	b = appendStringField(b, "client", st[fsm.Client].String())
+	b = appendStringField(b, "server", st[fsm.Server].String())
+	return append(b, '}')
 }
 
 var analysisOrder = [...]struct {
@@ -124,17 +141,4 @@ var analysisOrder = [...]struct {
 	{timeline.DupAck, "dup_ack"},
 	{timeline.ZeroWindow, "zero_window"},
 	{timeline.Duplicate, "duplicate"},
-}
-
-func analysisNames(a timeline.Analysis) []string {
-	if a == 0 {
-		return nil
-	}
-	var names []string
-	for _, o := range analysisOrder {
-		if a&o.a != 0 {
-			names = append(names, o.name)
-		}
-	}
-	return names
 }

@@ -2,7 +2,6 @@ package output
 
 import (
 	"bufio"
-	"encoding/json"
 	"io"
 	"math"
 	"time"
@@ -20,18 +19,6 @@ type Summary struct {
 	BytesC2S       uint64 // payload bytes, client to server
 	BytesS2C       uint64
 	First, Last    time.Duration // time of the first and last segment, since the input began
-}
-
-// jsonSummary is a Summary's JSON line, fields in the spec's order.
-type jsonSummary struct {
-	Conn     string    `json:"conn"`
-	Client   fsm.State `json:"client"`
-	Server   fsm.State `json:"server"`
-	Segments int       `json:"segments"`
-	BytesC2S uint64    `json:"bytes_c2s"`
-	BytesS2C uint64    `json:"bytes_s2c"`
-	FirstMs  float64   `json:"first_ms"`
-	LastMs   float64   `json:"last_ms"`
 }
 
 // SummaryOf totals a timeline: every captured segment (Observe steps), or
@@ -69,30 +56,30 @@ func SummaryOf(tl *timeline.Timeline) Summary {
 
 // SummaryWriter writes summaries as JSON Lines, one object per connection.
 type SummaryWriter struct {
-	w   *bufio.Writer
-	enc *json.Encoder
+	w    *bufio.Writer
+	line []byte
 }
 
 // NewSummaryWriter returns a summary writer to w.
 func NewSummaryWriter(w io.Writer) *SummaryWriter {
-	bw := bufio.NewWriter(w)
-	enc := json.NewEncoder(bw)
-	enc.SetEscapeHTML(false)
-	return &SummaryWriter{w: bw, enc: enc}
+	return &SummaryWriter{w: bufio.NewWriterSize(w, 64<<10)}
 }
 
-// Write writes one connection's summary line.
+// Write writes one connection's summary line: the spec's fields in its
+// order.
 func (sw *SummaryWriter) Write(s Summary) error {
-	return sw.enc.Encode(jsonSummary{
-		Conn:     s.Conn.String(),
-		Client:   s.Client,
-		Server:   s.Server,
-		Segments: s.Segments,
-		BytesC2S: s.BytesC2S,
-		BytesS2C: s.BytesS2C,
-		FirstMs:  ms(s.First),
-		LastMs:   ms(s.Last),
-	})
+	b := append(sw.line[:0], '{')
+	b = appendStringField(b, "conn", s.Conn.String())
+	b = appendStringField(b, "client", s.Client.String())
+	b = appendStringField(b, "server", s.Server.String())
+	b = appendUintField(b, "segments", uint64(s.Segments))
+	b = appendUintField(b, "bytes_c2s", s.BytesC2S)
+	b = appendUintField(b, "bytes_s2c", s.BytesS2C)
+	b = appendMs(appendKey(b, "first_ms"), s.First)
+	b = appendMs(appendKey(b, "last_ms"), s.Last)
+	sw.line = append(b, '}', '\n')
+	_, err := sw.w.Write(sw.line)
+	return err
 }
 
 // Flush writes out what is buffered.

@@ -23,18 +23,19 @@ import (
 	"github.com/tcpviz/tcpviz/tui/styles"
 )
 
-// Conn is one connection as the list knows it: its growing timeline and
-// the totals of its latest delta.
+// Conn is one connection as the list knows it: its growing steps (packed,
+// see steps.go) and the totals of its latest delta.
 type Conn struct {
 	ID       int
-	TL       *timeline.Timeline
-	IX       *index.Index // built when the connection is first opened
+	TL       *timeline.Timeline // the header always; the steps only while opened (Model.Open)
+	IX       *index.Index       // built when the connection is opened
 	Segments int
 	Bytes    uint64
 	First    time.Duration
 	Last     time.Duration
 	Flags    timeline.ConnFlags
 
+	steps  steps
 	row    table.Row // the table row, rebuilt when the connection changes
 	search string    // what the filter matches, lower case
 }
@@ -45,14 +46,36 @@ func (c *Conn) refreshRow() {
 	c.search = strings.ToLower(c.row[1] + " " + c.row[2] + " " + c.row[3])
 }
 
+// Len is the number of steps the connection has.
+func (c *Conn) Len() int { return c.steps.len() }
+
 // Index returns the connection's ladder index, building it on first use
-// and bringing it up to date.
+// and bringing it and the timeline up to date. Only an opened connection
+// has one.
 func (c *Conn) Index() *index.Index {
+	c.TL.Steps = c.steps.unpack(c.TL.Steps)
 	if c.IX == nil {
 		c.IX = index.New(c.TL)
 	}
 	c.IX.Update(c.TL)
 	return c.IX
+}
+
+// Open unpacks connection id's steps into its timeline for the stepping
+// view, and packs away those of the connection opened before: one
+// connection's steps are unpacked at a time. It returns nil for an unknown
+// id.
+func (m *Model) Open(id int) *Conn {
+	if old := m.byID[m.opened]; old != nil && m.opened != id {
+		old.TL.Steps, old.IX = nil, nil
+	}
+	c := m.byID[id]
+	if c == nil {
+		return nil
+	}
+	m.opened = id
+	c.Index()
+	return c
 }
 
 // Sort columns, cycled by the Sort key.
@@ -89,13 +112,14 @@ type Model struct {
 	err      error
 	source   string
 	live     bool // a live capture: the kernel's drop counter matters
+	opened   int  // the connection whose steps are unpacked (Open)
 	width    int
 	height   int
 }
 
 // New returns an empty list for source (a file or interface name).
 func New(st styles.Styles, source string) Model {
-	m := Model{KeyMap: DefaultKeyMap(), st: st, byID: map[int]*Conn{}, source: source, progress: -1}
+	m := Model{KeyMap: DefaultKeyMap(), st: st, byID: map[int]*Conn{}, source: source, progress: -1, opened: -1}
 	m.table = table.New(table.WithFocused(true), table.WithKeyMap(m.KeyMap.Table))
 	m.filter = textinput.New()
 	m.filter.Prompt = "/"
@@ -174,11 +198,12 @@ func (m *Model) Apply(b timeline.Batch) {
 			m.byID[d.ID] = c
 			m.conns = append(m.conns, c)
 		}
-		steps := c.TL.Steps
+		unpacked := c.TL.Steps
 		*c.TL = d.Header
-		c.TL.Steps = append(steps, d.Steps...)
+		c.TL.Steps = unpacked
+		c.steps.add(d.Steps)
 		if c.IX != nil {
-			c.IX.Update(c.TL)
+			c.Index() // opened: its timeline grows too
 		}
 		c.Segments, c.Bytes = d.Segments, d.BytesC2S+d.BytesS2C
 		c.First, c.Last, c.Flags = d.First, d.Last, d.Flags
@@ -257,11 +282,11 @@ func (m *Model) sortShown(by sortBy) {
 	})
 }
 
-func states(tl *timeline.Timeline) string {
-	if tl.Len() == 0 {
+func states(c *Conn) string {
+	s, ok := c.steps.lastStates()
+	if !ok {
 		return ""
 	}
-	s := tl.Steps[tl.Len()-1].States
 	return s[fsm.Client].String() + "/" + s[fsm.Server].String()
 }
 
@@ -270,7 +295,7 @@ func row(c *Conn) table.Row {
 		strconv.Itoa(c.ID),
 		c.TL.Conn.Client.String(),
 		c.TL.Conn.Server.String(),
-		states(c.TL),
+		states(c),
 		strconv.Itoa(c.Segments),
 		strconv.FormatUint(c.Bytes, 10),
 		ladder.FormatT(c.Last - c.First),
