@@ -10,6 +10,7 @@ import (
 
 	"github.com/tcpviz/tcpviz/capture/kernel"
 	"github.com/tcpviz/tcpviz/capture/live"
+	"github.com/tcpviz/tcpviz/capture/track"
 	"github.com/tcpviz/tcpviz/fsm"
 	"github.com/tcpviz/tcpviz/fsm/timeline"
 )
@@ -111,7 +112,10 @@ type Session struct {
 	lastRecv   []byte  // what server.recv() read last, for the echo
 	conns      []*conn
 	cap        *capturer
-	capNote    string // why capture is off, said once
+	tr         *track.Tracker // the captured segments' observer, counters and flags (nil without capture)
+	byTrack    map[int]*conn  // the tracker's connection IDs, mapped to the session's connections
+	feed       *feed          // while segments go through tr: what its steps are matched with
+	capNote    string         // why capture is off, said once
 	closed     bool
 
 	updates chan timeline.Batch
@@ -169,6 +173,12 @@ func New(opts Options) (*Session, error) {
 		s.cap = c
 	}
 	s.start = time.Now() // the timeline begins when the session is ready
+	if s.cap != nil {
+		s.tr = track.New(track.Options{Source: "echo " + addr.String(), Timelines: true, Preview: 64 << 10,
+			Stream: true, OnStep: s.onStep})
+		s.tr.StartAt(s.start.UnixNano())
+		s.byTrack = map[int]*conn{}
+	}
 	s.mu.Lock()
 	s.newConn(netip.AddrPort{})
 	s.mu.Unlock()
@@ -340,11 +350,12 @@ func (s *Session) batch(done bool) timeline.Batch {
 		}
 		hdr := c.tl
 		hdr.Steps = nil
-		b.Conns = append(b.Conns, timeline.ConnDelta{
+		d := timeline.ConnDelta{
 			ID: c.id, Header: hdr, Steps: append([]timeline.Step(nil), c.tl.Steps[c.sent:]...),
-			Segments: c.segments, BytesC2S: c.bytes[fsm.C2S], BytesS2C: c.bytes[fsm.S2C],
-			First: c.tl.Steps[0].T, Last: c.tl.Steps[len(c.tl.Steps)-1].T, Flags: c.flags,
-		})
+			First: c.tl.Steps[0].T, Last: c.tl.Steps[len(c.tl.Steps)-1].T,
+		}
+		c.totals(&d)
+		b.Conns = append(b.Conns, d)
 		c.sent = len(c.tl.Steps)
 	}
 	if s.cap != nil {

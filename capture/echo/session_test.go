@@ -217,6 +217,16 @@ func TestConnectWithoutListenerIsRefused(t *testing.T) {
 	if last.Kernel != [2]fsm.State{CL, CL} {
 		t.Errorf("kernel after a refused connect: %v", last.Kernel)
 	}
+	if canCapture() {
+		// The tracker saw the SYN answered by RST: the connection list marks it.
+		var d timeline.ConnDelta
+		s.mu.Lock()
+		s.conns[0].totals(&d)
+		s.mu.Unlock()
+		if d.Flags&timeline.ConnRefused == 0 || d.Segments != 2 {
+			t.Errorf("a refused connect: flags %v, %d segments; want refused, 2 segments", d.Flags, d.Segments)
+		}
+	}
 	if testing.Verbose() {
 		dump(t, s)
 	}
