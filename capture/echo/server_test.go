@@ -279,26 +279,34 @@ func TestServerDropsAClientThatNeverReadsAfterTheWriteTimeout(t *testing.T) {
 	}
 	defer c.Close()
 	// Send and never read: the echoes fill our receive buffer and the
-	// server's send buffer, the server stops reading, and then our writes
-	// block too. (Bounded: the buffers of one loopback connection.)
+	// server's send buffer, its write blocks, it stops reading, and then
+	// ours block too. Keep writing until the server lets go. (Bounded: the
+	// buffers of one loopback connection.)
 	chunk := bytes.Repeat([]byte("x"), 64<<10)
 	var sent int
-	for {
-		c.SetWriteDeadline(time.Now().Add(100 * time.Millisecond))
+	var stalled time.Time // when a write of ours first blocked
+	deadline := time.Now().Add(wait + 10*time.Second)
+	for done := false; !done; {
+		c.SetWriteDeadline(time.Now().Add(50 * time.Millisecond))
 		n, err := c.Write(chunk)
 		sent += n
-		if err != nil {
-			break
+		if isTimeout(err) && stalled.IsZero() {
+			stalled = time.Now()
 		}
-		if sent > 256<<20 {
+		select {
+		case <-log.closed:
+			done = true
+		default:
+		}
+		switch {
+		case done:
+		case time.Now().After(deadline):
+			t.Fatalf("the server still holds the connection %v after our writes stalled (write timeout %v)", time.Since(stalled), wait)
+		case sent > 256<<20:
 			t.Fatalf("sent %d MB and the server still reads", sent>>20)
+		case err != nil && !isTimeout(err):
+			time.Sleep(10 * time.Millisecond) // the server has closed: its event follows
 		}
-	}
-	stalled := time.Now()
-	select {
-	case <-log.closed:
-	case <-time.After(wait + 5*time.Second):
-		t.Fatalf("the server still holds the connection %v after our writes stalled (write timeout %v)", time.Since(stalled), wait)
 	}
 	if log.count(EventStalled) != 1 {
 		t.Errorf("events %v, want one EventStalled", log.kinds)
