@@ -1,9 +1,7 @@
 package echo
 
 import (
-	"fmt"
 	"net/netip"
-	"strings"
 	"time"
 
 	"github.com/tcpviz/tcpviz/capture/decode"
@@ -81,12 +79,12 @@ func (s *Session) newConn(client netip.AddrPort) *conn {
 		_ = c.sim.Do(fsm.Server, sim.Listen())
 	}
 	c.states = c.sim.States()
-	init := timeline.Step{T: now, Event: timeline.Init, States: c.states, Predicted: c.states}
-	if len(s.conns) == 0 && s.capNote != "" {
-		init.Detail = s.capNote
+	init := timeline.Step{T: now, Event: timeline.Init, States: c.states, Truth: &timeline.Truth{Predicted: c.states}}
+	if len(s.conns) == 0 && s.capOff.Kind != timeline.FactNone {
+		init.Facts = append(init.Facts, s.capOff)
 	}
 	if len(s.conns) > 0 {
-		init.Detail = strings.TrimSpace(init.Detail + " A new connection: a new client socket with a new port.")
+		init.Facts = append(init.Facts, timeline.Fact{Kind: timeline.FactNewConnection})
 	}
 	s.conns = append(s.conns, c)
 	c.add(init)
@@ -175,16 +173,16 @@ func (s *Session) onStep(tc *track.Conn, tl *timeline.Timeline, i int) {
 	st := tl.Steps[i]
 	c.tl.ISN, c.tl.HasISN = tl.ISN, tl.HasISN
 	c.states = st.States
-	st.Predicted = c.sim.States()
+	st.Truth = &timeline.Truth{Predicted: c.sim.States()}
 	if f := s.feed; st.Event == timeline.Observe {
 		if c == f.cur && f.arrivals != nil {
 			f.predict(&st)
 		}
-		if st.States != st.Predicted && st.Detail == "" {
-			st.Detail = segDisagreement(&st, c)
+		if st.States != st.Truth.Predicted && len(st.Facts) == 0 {
+			st.Facts = append(st.Facts, segDisagreement(&st))
 		}
-		if d := delayedAck(c, &st); d != "" {
-			st.Detail = joinDetail(st.Detail, d)
+		if d, ok := delayedAck(c, &st); ok {
+			st.Facts = append(st.Facts, d)
 		}
 	}
 	c.tl.Steps = append(c.tl.Steps, st)
@@ -199,14 +197,14 @@ func (f *feed) predict(st *timeline.Step) {
 		a := &f.arrivals[j]
 		if a.Dir == st.Dir && a.Seg.Flags&flagsCompared == st.Seg.Flags&flagsCompared {
 			f.unmatched = append(f.unmatched, f.arrivals[f.next:j]...)
-			st.Predicted = a.States
+			st.Truth.Predicted = a.States
 			f.next = j + 1
 			return
 		}
 	}
-	st.Detail = fmt.Sprintf("The simulator did not predict this %s segment.", st.Seg.Flags)
+	st.Facts = append(st.Facts, timeline.Fact{Kind: timeline.FactUnpredicted, Flags: st.Seg.Flags})
 	if f.next > 0 {
-		st.Predicted = f.arrivals[f.next-1].States
+		st.Truth.Predicted = f.arrivals[f.next-1].States
 	}
 }
 
@@ -237,28 +235,18 @@ func (s *Session) attachKernel(c *conn, unmatched []timeline.Step) {
 	tab, err := kernel.SnapshotFamilies(uint8(family(s.server)))
 	last := &c.tl.Steps[len(c.tl.Steps)-1]
 	if err != nil {
-		last.Detail = joinDetail(last.Detail, "The kernel could not be asked: "+err.Error()+".")
+		last.Facts = append(last.Facts, timeline.Fact{Kind: timeline.FactKernelUnasked, Text: err.Error()})
 		return
 	}
 	k, info := s.kernelStates(tab, c)
 	c.kernel, c.hasKernel, c.info = k, true, info
-	last.HasKernel, last.Kernel = true, k
+	last.Truth.HasKernel, last.Truth.Kernel = true, k
 	if s.cap == nil {
 		// Without packets the kernel is the only observation.
 		last.States = k
 		c.states = k
 	}
-	last.Detail = joinDetail(last.Detail, s.explain(c, last, unmatched))
-}
-
-func joinDetail(a, b string) string {
-	switch {
-	case a == "":
-		return b
-	case b == "":
-		return a
-	}
-	return a + " " + b
+	last.Facts = append(last.Facts, s.explain(c, last, unmatched)...)
 }
 
 // pollLocked records what changed since the last call: segments that came
@@ -294,53 +282,20 @@ func (s *Session) pollLocked(now time.Time) {
 		k := ks[i]
 		if touched[c] {
 			last := &c.tl.Steps[len(c.tl.Steps)-1]
-			last.Predicted = c.sim.States()
+			last.Truth.Predicted = c.sim.States()
 		}
 		own := !touched[c] && c.hasKernel && k != c.kernel
 		if own {
 			if !timers[c] {
-				c.add(timeline.Step{T: t, Event: timeline.Timer, States: c.states, Predicted: c.sim.States()})
+				c.add(timeline.Step{T: t, Event: timeline.Timer, States: c.states, Truth: &timeline.Truth{Predicted: c.sim.States()}})
 			}
 			st := &c.tl.Steps[len(c.tl.Steps)-1]
-			for _, side := range []fsm.Side{fsm.Client, fsm.Server} {
-				if c.kernel[side] != k[side] {
-					st.Actor = side
-					st.Detail = joinDetail(st.Detail, kernelOwnChange(side, c.kernel[side], k[side]))
-				}
-			}
+			changes := kernelOwnChanges(c.kernel, k)
+			st.Actor = changes[len(changes)-1].Side
+			st.Facts = append(st.Facts, changes...)
 		}
 		if touched[c] || timers[c] || own {
 			s.attachKernel(c, nil)
 		}
 	}
-}
-
-// kernelOwnChange says why the kernel changed a socket's state without a
-// call or a segment.
-func kernelOwnChange(side fsm.Side, from, to fsm.State) string {
-	switch {
-	case from == fsm.TimeWait && to == fsm.Closed:
-		return fmt.Sprintf("The kernel ended the %s's TIME-WAIT: after 60 s (Linux's TCP_TIMEWAIT_LEN, fixed; RFC 9293 §3.10.8 asks 2·MSL) the socket is gone and its port is free.", side)
-	case from == fsm.FinWait2 && to == fsm.Closed:
-		return fmt.Sprintf("The kernel dropped the %s's FIN-WAIT-2 socket: an orphaned socket (closed by its application) waits only tcp_fin_timeout (60 s) for the peer's FIN.", side)
-	}
-	return fmt.Sprintf("The kernel moved the %s from %s to %s on its own.", side, from, to)
-}
-
-// infoText is the tcp_info figures of both sockets, for the steps where
-// they say something (after data moved).
-func infoText(info [2]kernel.Info) string {
-	var parts []string
-	for _, side := range []fsm.Side{fsm.Client, fsm.Server} {
-		in := info[side]
-		if in.Cwnd == 0 {
-			continue
-		}
-		parts = append(parts, fmt.Sprintf("%s srtt %v, cwnd %d, %d retransmitted", side,
-			in.RTT.Round(time.Microsecond), in.Cwnd, in.TotalRetrans))
-	}
-	if len(parts) == 0 {
-		return ""
-	}
-	return "Kernel tcp_info: " + strings.Join(parts, "; ") + "."
 }

@@ -5,13 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/tcpviz/tcpviz/capture/kernel"
-	"github.com/tcpviz/tcpviz/capture/live"
 	"github.com/tcpviz/tcpviz/capture/track"
 	"github.com/tcpviz/tcpviz/fsm"
+	"github.com/tcpviz/tcpviz/fsm/narrate"
 	"github.com/tcpviz/tcpviz/fsm/timeline"
 )
 
@@ -115,7 +116,7 @@ type Session struct {
 	tr         *track.Tracker // the captured segments' observer, counters and flags (nil without capture)
 	byTrack    map[int]*conn  // the tracker's connection IDs, mapped to the session's connections
 	feed       *feed          // while segments go through tr: what its steps are matched with
-	capNote    string         // why capture is off, said once
+	capOff     timeline.Fact  // why capture is off (FactCaptureOff), said once; FactNone when on
 	closed     bool
 
 	updates chan timeline.Batch
@@ -162,13 +163,9 @@ func New(opts Options) (*Session, error) {
 		updates: make(chan timeline.Batch, 64), notify: make(chan struct{}, 1),
 	}
 	if opts.NoCapture {
-		s.capNote = "Packet capture is off (--no-capture): the states shown are the kernel's."
+		s.capOff = timeline.Fact{Kind: timeline.FactCaptureOff}
 	} else if c, err := startCapture(ctx, addr.Port()); err != nil {
-		if errors.Is(err, live.ErrNotPermitted) {
-			s.capNote = "Packet capture is off: " + err.Error() + ". The states shown are the kernel's."
-		} else {
-			s.capNote = "Packet capture is off (" + err.Error() + "): the states shown are the kernel's."
-		}
+		s.capOff = timeline.Fact{Kind: timeline.FactCaptureOff, Text: err.Error()}
 	} else {
 		s.cap = c
 	}
@@ -193,7 +190,11 @@ func portFree(addr netip.AddrPort) error {
 	fd, _, err := listenSocket(addr, true, 1)
 	if err != nil {
 		if errors.Is(err, errAddrInUse) {
-			return fmt.Errorf("%s is busy: %s", addr, holders(addr))
+			var why []string
+			for _, f := range holders(addr) {
+				why = append(why, narrate.Fact(&timeline.Step{}, &f, narrate.EN))
+			}
+			return fmt.Errorf("%s is busy: %s", addr, strings.Join(why, " "))
 		}
 		return err
 	}
@@ -205,8 +206,13 @@ func portFree(addr netip.AddrPort) error {
 func (s *Session) Server() netip.AddrPort { return s.server }
 
 // Capturing reports whether packets are being captured; when not, note says
-// why and how to enable it.
-func (s *Session) Capturing() (on bool, note string) { return s.cap != nil, s.capNote }
+// why and how to enable it, in lang.
+func (s *Session) Capturing(lang narrate.Lang) (on bool, note string) {
+	if s.cap != nil {
+		return true, ""
+	}
+	return false, narrate.Fact(&timeline.Step{}, &s.capOff, lang)
+}
 
 // Updates delivers the session's batches; closed after Close.
 func (s *Session) Updates() <-chan timeline.Batch { return s.updates }

@@ -130,7 +130,7 @@ func runEcho(stdout, stderr io.Writer, opts *globalOptions, eo *echoOptions) err
 		return err
 	}
 	defer s.Close()
-	if on, note := s.Capturing(); !on && !eo.noCapture {
+	if on, note := s.Capturing(lang); !on && !eo.noCapture {
 		fmt.Fprintln(stderr, "tcpviz: "+note)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -186,7 +186,7 @@ func playAuto(ctx context.Context, s *echo.Session, pause time.Duration) error {
 	for time.Now().Before(deadline) {
 		tls := s.Timelines()
 		steps := tls[len(tls)-1].Steps
-		if last := steps[len(steps)-1]; last.HasKernel && last.Kernel[fsm.Client] == fsm.TimeWait {
+		if last := steps[len(steps)-1]; last.HasKernel() && last.Truth.Kernel[fsm.Client] == fsm.TimeWait {
 			return nil
 		}
 		select {

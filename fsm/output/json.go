@@ -105,10 +105,10 @@ func jsonOf(tl *timeline.Timeline, i, n int, lang narrate.Lang) jsonStep {
 		j.Retransmission = &re
 		j.Analysis = analysisNames(s.Analysis)
 	}
-	if s.HasKernel {
+	if t := s.Truth; s.HasKernel() {
 		agree := s.Agree()
-		j.Kernel = &statesPair{s.Kernel[fsm.Client], s.Kernel[fsm.Server]}
-		j.Predicted = &statesPair{s.Predicted[fsm.Client], s.Predicted[fsm.Server]}
+		j.Kernel = &statesPair{t.Kernel[fsm.Client], t.Kernel[fsm.Server]}
+		j.Predicted = &statesPair{t.Predicted[fsm.Client], t.Predicted[fsm.Server]}
 		j.Agree = &agree
 	}
 	return j

@@ -82,14 +82,14 @@ func (tw *TextWriter) WriteStep(tl *timeline.Timeline, i int) {
 	b.WriteString(s.States[fsm.Server].String())
 	fmt.Fprintln(tw.w, strings.TrimRight(b.String(), " "))
 	indent := strings.Repeat(" ", colTime+2+colEvent)
-	if s.HasKernel {
+	if t := s.Truth; s.HasKernel() {
 		// The echo session's other two views of the truth.
 		verdict := "all three agree"
 		if !s.Agree() {
 			verdict = "DISAGREE"
 		}
 		fmt.Fprintf(tw.w, "%skernel %s/%s · predicted %s/%s · %s\n", indent,
-			s.Kernel[fsm.Client], s.Kernel[fsm.Server], s.Predicted[fsm.Client], s.Predicted[fsm.Server], verdict)
+			t.Kernel[fsm.Client], t.Kernel[fsm.Server], t.Predicted[fsm.Client], t.Predicted[fsm.Server], verdict)
 	}
 	if !tw.opts.NoNotes {
 		fmt.Fprintln(tw.w, indent+narrate.Note(tl, i, tw.lang))
