@@ -43,7 +43,7 @@ type call struct {
 	label   string
 	simCall *sim.Call // nil: the simulator is not told (the call is outside its one connection)
 	err     error     // the kernel's error, if the call failed
-	detail  string
+	facts   []timeline.Fact
 	// simOnErr: the call failed but its segments went out (a refused
 	// connect() sent its SYN), so the simulator is told too.
 	simOnErr bool
@@ -151,7 +151,7 @@ func (s *Session) accept() error {
 	s.sfd = fd
 	s.shut[fsm.Server], s.peerEOF[fsm.Server] = false, false
 	s.record(call{t0: t0, side: fsm.Server, label: "server.accept()", simCall: &acc,
-		detail: "accept() takes the connection the kernel already established: the state does not change."})
+		facts: []timeline.Fact{{Kind: timeline.FactAccepted}}})
 	s.mu.Unlock()
 	return nil
 }
@@ -166,22 +166,23 @@ func (s *Session) listen(reuse bool, label string) call {
 		l := sim.Listen()
 		c.simCall = &l
 	} else {
-		c.detail = "A new listening socket: the connection's own sockets are not affected."
+		c.facts = append(c.facts, timeline.Fact{Kind: timeline.FactNewListener})
 	}
 	if err != nil {
 		c.err = err
 		c.simCall = nil
 		if errors.Is(err, unix.EADDRINUSE) {
-			c.detail = fmt.Sprintf("bind() failed with EADDRINUSE: %s.", holders(s.server))
-			if !reuse {
-				c.detail += " Without SO_REUSEADDR Linux refuses a port any socket still holds, even in TIME-WAIT; with it (on both the old socket, inherited from its listener, and the new one) bind() may share the port with TIME-WAIT sockets."
+			inUse := timeline.Fact{Kind: timeline.FactAddrInUse}
+			if reuse {
+				inUse.N = 1
 			}
+			c.facts = append(append(c.facts[:0], inUse), holders(s.server)...)
 		}
 		return c
 	}
 	s.lfd, s.lreuse = fd, reuse
 	if reuse && !strings.Contains(label, "listen()") {
-		c.detail = joinDetail(c.detail, "SO_REUSEADDR lets bind() share the port with the connection in TIME-WAIT (the old socket has it too, from its listener); a second listener would still be refused.")
+		c.facts = append(c.facts, timeline.Fact{Kind: timeline.FactReuseAddr})
 	}
 	return c
 }
@@ -250,7 +251,7 @@ func (s *Session) connect() call {
 		cn.serverGone = true
 		if errors.Is(err, unix.ECONNREFUSED) {
 			c.simOnErr = true
-			c.detail = fmt.Sprintf("connect() failed with ECONNREFUSED: nothing listens on %s, so the kernel answered the SYN with RST (RFC 9293 §3.10.7.1).", s.server)
+			c.facts = append(c.facts, timeline.Fact{Kind: timeline.FactConnRefused, Local: s.server})
 		}
 		return c
 	}
@@ -277,7 +278,7 @@ func (s *Session) send(side fsm.Side, data []byte) call {
 	}
 	c := call{t0: t0, side: side, label: fmt.Sprintf("%s.send(%q)", side, data), simCall: &sc, err: err}
 	if err != nil {
-		c.detail = fmt.Sprintf("send() failed with %s.", errnoText(err))
+		c.facts = append(c.facts, timeline.Fact{Kind: timeline.FactCallFailed, Text: errnoText(err)})
 	}
 	return c
 }
@@ -297,12 +298,12 @@ func (s *Session) recv(side fsm.Side) (call, error) {
 	defer s.mu.Unlock()
 	switch {
 	case err != nil:
-		c.detail = fmt.Sprintf("recv() failed with %s.", errnoText(err))
+		c.facts = append(c.facts, timeline.Fact{Kind: timeline.FactCallFailed, Text: errnoText(err)})
 	case eof:
 		s.peerEOF[side] = true
-		c.detail = fmt.Sprintf("recv() returned 0: end of file, the %s's FIN has arrived.", side.Peer())
+		c.facts = append(c.facts, timeline.Fact{Kind: timeline.FactRecvEOF, Side: side})
 	default:
-		c.detail = fmt.Sprintf("recv() returned %q (%d bytes).", data, len(data))
+		c.facts = append(c.facts, timeline.Fact{Kind: timeline.FactRecvData, Text: string(data), N: int64(len(data))})
 		if side == fsm.Server {
 			s.lastRecv = data
 		}
@@ -335,18 +336,19 @@ func (s *Session) closeCall(side fsm.Side, abort bool) call {
 	if side == fsm.Server && fd < 0 {
 		// No connection on the server: close the listener.
 		c.label = "server.close(listener)"
-		c.detail = "The listening socket is closed: new SYNs to the port are answered with RST."
 		if s.cur().connected {
 			c.simCall = nil
 		}
+		closed := timeline.Fact{Kind: timeline.FactListenerClosed}
 		if s.closeListener() {
-			c.detail += " Closing a listener aborts the connections still in its accept queue: Linux sends them RST (inet_csk_listen_stop)."
+			closed.N = 1 // it aborted a connection in its accept queue
 		}
+		c.facts = append(c.facts, closed)
 		return c
 	}
 	if abort {
 		c.err = abortSocket(fd)
-		c.detail = "SO_LINGER {on, 0} makes close() abort: RST instead of FIN, no TIME-WAIT (RFC 9293 §3.10.5)."
+		c.facts = append(c.facts, timeline.Fact{Kind: timeline.FactAborted})
 	} else {
 		c.err = unix.Close(fd)
 	}
@@ -390,17 +392,17 @@ func (s *Session) record(c call) {
 		predicted = append(predicted, cn.sim.Timeline().Steps[n0:]...)
 	}
 	app := timeline.Step{T: s.rel(c.t0), Event: timeline.App, Actor: c.side, Call: c.label,
-		States: cn.states, Predicted: cn.sim.States(), Detail: c.detail}
+		States: cn.states, Truth: &timeline.Truth{Predicted: cn.sim.States()}, Facts: c.facts}
 	if len(predicted) > 0 && predicted[0].Event == timeline.App {
-		app.States, app.Why, app.Predicted = predicted[0].States, predicted[0].Why, predicted[0].States
+		app.States, app.Why, app.Truth.Predicted = predicted[0].States, predicted[0].Why, predicted[0].States
 		predicted = predicted[1:]
 	}
 	if simErr != nil {
-		why := fmt.Sprintf("The simulator refuses %s here (%v) where the kernel accepted it.", c.label, simErr)
+		why := timeline.Fact{Kind: timeline.FactSimRefuses, Text: simErr.Error()}
 		if c.simCall.Op == sim.OpRecv && errors.Is(simErr, fsm.ErrConnectionDoesNotExist) && c.err == nil {
-			why = "The simulator answers \"connection does not exist\" (RFC 9293 §3.10.3: the connection was reset); Linux still lets recv() return what arrived before the reset, and end of file once the socket is done, keeping the error for a later call."
+			why = timeline.Fact{Kind: timeline.FactSimRecvReset}
 		}
-		app.Detail = joinDetail(app.Detail, why)
+		app.Facts = append(app.Facts, why)
 	}
 	cn.states = app.States
 	cn.add(app)
@@ -420,7 +422,7 @@ func (s *Session) record(c call) {
 	if !touched[cn] {
 		// No segment: the prediction after the call settled is what the
 		// kernel should show now.
-		cn.tl.Steps[len(cn.tl.Steps)-1].Predicted = cn.sim.States()
+		cn.tl.Steps[len(cn.tl.Steps)-1].Truth.Predicted = cn.sim.States()
 	}
 	for t := range touched {
 		if t != cn {
@@ -430,30 +432,29 @@ func (s *Session) record(c call) {
 	s.attachKernel(cn, unmatched)
 	if c.simCall != nil && c.err == nil && (c.simCall.Op == sim.OpSend || c.simCall.Op == sim.OpEcho) {
 		last := &cn.tl.Steps[len(cn.tl.Steps)-1]
-		last.Detail = joinDetail(last.Detail, infoText(cn.info))
+		last.Facts = append(last.Facts, tcpInfo(cn.info)...)
 	}
 }
 
 // holders says which sockets hold the server's port, and for how long.
-func holders(addr netip.AddrPort) string {
+func holders(addr netip.AddrPort) []timeline.Fact {
 	tab, err := kernel.SnapshotFamilies(uint8(family(addr)))
 	if err != nil {
-		return "the kernel could not be asked which socket holds it"
+		return []timeline.Fact{{Kind: timeline.FactPortUnasked}}
 	}
-	var parts []string
+	var facts []timeline.Fact
 	for _, so := range tab.OnPort(addr.Port()) {
+		f := timeline.Fact{Kind: timeline.FactPortHeld, Local: so.Local, Remote: so.Remote, From: so.State, N: int64(addr.Port())}
 		switch {
 		case so.Linux == kernel.TCPListen:
-			parts = append(parts, fmt.Sprintf("a listening socket on %s", so.Local))
+			f.From = fsm.Listen
 		case so.State == fsm.TimeWait:
-			parts = append(parts, fmt.Sprintf("the connection %s-%s in TIME-WAIT for another %.0f s (it closed first, so it waits 2·MSL; Linux: 60 s)",
-				so.Local, so.Remote, so.Expires.Seconds()))
-		default:
-			parts = append(parts, fmt.Sprintf("the connection %s-%s in %s", so.Local, so.Remote, so.State))
+			f.Dur = so.Expires
 		}
+		facts = append(facts, f)
 	}
-	if len(parts) == 0 {
-		return fmt.Sprintf("port %d is held by a socket the kernel did not list (another family or namespace?)", addr.Port())
+	if len(facts) == 0 {
+		return []timeline.Fact{{Kind: timeline.FactPortHeldUnseen, N: int64(addr.Port())}}
 	}
-	return fmt.Sprintf("port %d is held by %s", addr.Port(), strings.Join(parts, "; "))
+	return facts
 }

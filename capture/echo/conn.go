@@ -1,15 +1,13 @@
 package echo
 
 import (
-	"fmt"
 	"net/netip"
-	"strings"
 	"time"
 
 	"github.com/tcpviz/tcpviz/capture/decode"
 	"github.com/tcpviz/tcpviz/capture/kernel"
+	"github.com/tcpviz/tcpviz/capture/track"
 	"github.com/tcpviz/tcpviz/fsm"
-	"github.com/tcpviz/tcpviz/fsm/observe"
 	"github.com/tcpviz/tcpviz/fsm/sim"
 	"github.com/tcpviz/tcpviz/fsm/timeline"
 )
@@ -23,9 +21,8 @@ type conn struct {
 
 	sim     *sim.Sim
 	simBase time.Duration // session time at which the simulator's clock read 0
-	obs     observe.Observer
-	wscale  decode.WindowScale
-	states  [2]fsm.State // the observed states now (the timeline's States)
+	tc      *track.Conn   // the tracker's connection, once a segment of it was captured
+	states  [2]fsm.State  // the observed states now (the timeline's States)
 
 	client     netip.AddrPort // the client socket's address; zero before connect
 	connected  bool           // connect() was called: the 4-tuple exists
@@ -34,21 +31,27 @@ type conn struct {
 	kernel    [2]fsm.State
 	hasKernel bool
 	info      [2]kernel.Info
-
-	segments int
-	bytes    [2]uint64
-	flags    timeline.ConnFlags
 }
 
 func (s *Session) cur() *conn { return s.conns[len(s.conns)-1] }
 
-// add appends a step, with the variables the observer has inferred from
-// the segments so far (none before the first segment is captured).
+// add appends a step of the session's own (a call, the kernel's doing),
+// with the variables the tracker has inferred from the segments so far
+// (none before the first segment is captured).
 func (c *conn) add(st timeline.Step) {
-	if c.segments > 0 {
-		st.TCB, st.HasTCB = c.obs.TCB(), true
+	if c.tc != nil {
+		st.TCB, st.HasTCB = c.tc.TCB(), true
 	}
 	c.tl.Steps = append(c.tl.Steps, st)
+}
+
+// totals are the tracker's counters and marks for the connection list.
+func (c *conn) totals(d *timeline.ConnDelta) {
+	if c.tc == nil {
+		return
+	}
+	d.Segments, d.Flags = c.tc.Segments(), c.tc.Flags()
+	d.BytesC2S, d.BytesS2C = c.tc.Bytes(fsm.C2S), c.tc.Bytes(fsm.S2C)
 }
 
 // rel is a wall-clock time as the session's timeline time.
@@ -69,20 +72,19 @@ func (s *Session) newConn(client netip.AddrPort) *conn {
 	}
 	cfg.Delay = 50 * time.Microsecond // loopback
 	cfg.Source = "echo session"
-	c := &conn{id: len(s.conns) + 1, sim: sim.New(cfg), simBase: now, client: client,
-		obs: observe.New(observe.DefaultConfig(), false), wscale: decode.NewWindowScale()}
+	c := &conn{id: len(s.conns) + 1, sim: sim.New(cfg), simBase: now, client: client}
 	c.tl.Source = "echo " + s.server.String()
 	c.tl.Conn = timeline.Conn{Client: cfg.Client, Server: s.server}
 	if s.lfd >= 0 {
 		_ = c.sim.Do(fsm.Server, sim.Listen())
 	}
 	c.states = c.sim.States()
-	init := timeline.Step{T: now, Event: timeline.Init, States: c.states, Predicted: c.states}
-	if len(s.conns) == 0 && s.capNote != "" {
-		init.Detail = s.capNote
+	init := timeline.Step{T: now, Event: timeline.Init, States: c.states, Truth: &timeline.Truth{Predicted: c.states}}
+	if len(s.conns) == 0 && s.capOff.Kind != timeline.FactNone {
+		init.Facts = append(init.Facts, s.capOff)
 	}
 	if len(s.conns) > 0 {
-		init.Detail = strings.TrimSpace(init.Detail + " A new connection: a new client socket with a new port.")
+		init.Facts = append(init.Facts, timeline.Fact{Kind: timeline.FactNewConnection})
 	}
 	s.conns = append(s.conns, c)
 	c.add(init)
@@ -90,102 +92,119 @@ func (s *Session) newConn(client netip.AddrPort) *conn {
 	return c
 }
 
-// connFor returns the connection a captured segment belongs to and its
-// direction.
-func (s *Session) connFor(seg *captured) (*conn, fsm.Dir, bool) {
+// connOf returns the session's connection that a tracked connection is:
+// the latest connected one with its endpoints (nil for segments of no
+// connection of the session's).
+func (s *Session) connOf(tc *track.Conn) *conn {
+	if c, ok := s.byTrack[tc.ID()]; ok {
+		return c
+	}
+	ep := tc.Endpoints()
 	for i := len(s.conns) - 1; i >= 0; i-- {
-		c := s.conns[i]
-		if !c.connected {
-			continue
-		}
-		switch {
-		case seg.src == c.client && seg.dst == s.server:
-			return c, fsm.C2S, true
-		case seg.src == s.server && seg.dst == c.client:
-			return c, fsm.S2C, true
+		if c := s.conns[i]; c.connected && ep == (timeline.Conn{Client: c.client, Server: s.server}) {
+			s.byTrack[tc.ID()] = c
+			c.tc = tc
+			return c
 		}
 	}
-	return nil, 0, false
+	return nil
 }
 
 const flagsCompared = fsm.SYN | fsm.ACK | fsm.FIN | fsm.RST
 
-// observeSegs turns captured segments into Observe steps: the observer's
-// inferred states, and the simulator's prediction for the same segment
+// feed is what the tracker's steps are matched with while captured
+// segments (or the passing of time) go through it.
+type feed struct {
+	cur       *conn           // the connection of the call being recorded; nil between calls
+	arrivals  []timeline.Step // the simulator's arrivals for the call, in order
+	next      int             // the first arrival not yet matched
+	unmatched []timeline.Step // arrivals skipped: predicted, not captured
+	touched   map[*conn]bool  // connections that got a step
+}
+
+// observeSegs puts captured segments through the tracker: its Observe
+// steps (and the TIME-WAIT expiries their times pass) join the session's
+// timelines, each with the simulator's prediction for the same segment
 // (matched by direction and SYN/ACK/FIN/RST among the simulator's arrivals
 // of this call, in order). It returns the predicted arrivals no captured
 // segment matched. s.mu held.
 func (s *Session) observeSegs(segs []captured, cur *conn, arrivals []timeline.Step) (unmatched []timeline.Step, touched map[*conn]bool) {
-	touched = map[*conn]bool{}
-	next := 0
+	f := &feed{cur: cur, arrivals: arrivals, touched: map[*conn]bool{}}
+	if s.tr == nil {
+		return nil, f.touched
+	}
+	s.feed = f
+	defer func() { s.feed = nil }()
+	// The session made the listener, so it knows whether a SYN reaches a
+	// LISTEN socket; a plain capture would have to wait for the answer.
+	s.tr.SetListening(s.lfd >= 0)
 	for i := range segs {
 		cs := &segs[i]
-		c, dir, ok := s.connFor(cs)
-		if !ok {
-			continue
-		}
-		t := s.rel(cs.at)
-		s.expire(c, t)
-		// The session made the listener, so it knows whether a SYN reaches
-		// a LISTEN socket; a plain capture would have to wait for the answer.
-		c.obs.SetListening(s.lfd >= 0)
-		cs.seg.Window = c.wscale.Scale(dir.From(), &cs.seg, cs.wscale)
-		upd := c.obs.Observe(t, dir, &cs.seg)
-		c.states = upd.States
-		st := timeline.Step{T: t, Event: timeline.Observe, Dir: dir, Seg: cs.seg, Analysis: upd.Analysis,
-			States: upd.States, Why: upd.Why, Predicted: c.sim.States()}
-		if c == cur && arrivals != nil {
-			found := false
-			for j := next; j < len(arrivals); j++ {
-				a := &arrivals[j]
-				if a.Dir == dir && a.Seg.Flags&flagsCompared == cs.seg.Flags&flagsCompared {
-					unmatched = append(unmatched, arrivals[next:j]...)
-					st.Predicted = a.States
-					next = j + 1
-					found = true
-					break
-				}
-			}
-			if !found {
-				st.Detail = fmt.Sprintf("The simulator did not predict this %s segment.", cs.seg.Flags)
-				if next > 0 {
-					st.Predicted = arrivals[next-1].States
-				}
-			}
-		}
-		if st.States != st.Predicted && st.Detail == "" {
-			st.Detail = segDisagreement(&st, c)
-		}
-		if d := delayedAck(c, &st); d != "" {
-			st.Detail = joinDetail(st.Detail, d)
-		}
-		isn, known := c.obs.ISN()
-		c.tl.ISN, c.tl.HasISN = isn, known
-		c.segments++
-		c.bytes[dir] += uint64(cs.seg.Len)
-		if cs.seg.Flags.Has(fsm.RST) {
-			c.flags |= timeline.ConnReset
-		}
-		if upd.Analysis&timeline.Retransmission != 0 {
-			c.flags |= timeline.ConnRetransmission
-		}
-		c.add(st)
-		touched[c] = true
+		pkt := decode.Packet{Src: cs.src, Dst: cs.dst, Seg: cs.seg, WScale: cs.wscale}
+		s.tr.Add(cs.at.UnixNano(), &pkt)
 	}
 	if arrivals != nil {
-		unmatched = append(unmatched, arrivals[next:]...)
+		f.unmatched = append(f.unmatched, arrivals[f.next:]...)
 	}
-	return unmatched, touched
+	return f.unmatched, f.touched
 }
 
-// expire lets the observer's TIME-WAIT timers run to capture time t.
-func (s *Session) expire(c *conn, t time.Duration) {
-	for {
-		upd, ok := c.obs.Expire(t)
-		if !ok {
+// advance lets the tracker's TIME-WAIT timers run to now with no segment,
+// and returns the connections that got a Timer step. s.mu held.
+func (s *Session) advance(now time.Time) map[*conn]bool {
+	if s.tr == nil {
+		return nil
+	}
+	f := &feed{touched: map[*conn]bool{}}
+	s.feed = f
+	s.tr.AdvanceTo(now.UnixNano())
+	s.feed = nil
+	return f.touched
+}
+
+// onStep takes one of the tracker's steps (a captured segment, a TIME-WAIT
+// expiry) into its connection's timeline, with what the session adds: the
+// simulator's prediction. s.mu held (called from Add and AdvanceTo).
+func (s *Session) onStep(tc *track.Conn, tl *timeline.Timeline, i int) {
+	c := s.connOf(tc)
+	if c == nil {
+		return
+	}
+	st := tl.Steps[i]
+	c.tl.ISN, c.tl.HasISN = tl.ISN, tl.HasISN
+	c.states = st.States
+	st.Truth = &timeline.Truth{Predicted: c.sim.States()}
+	if f := s.feed; st.Event == timeline.Observe {
+		if c == f.cur && f.arrivals != nil {
+			f.predict(&st)
+		}
+		if st.States != st.Truth.Predicted && len(st.Facts) == 0 {
+			st.Facts = append(st.Facts, segDisagreement(&st))
+		}
+		if d, ok := delayedAck(c, &st); ok {
+			st.Facts = append(st.Facts, d)
+		}
+	}
+	c.tl.Steps = append(c.tl.Steps, st)
+	s.feed.touched[c] = true
+}
+
+// predict matches a captured segment of the current call with the next
+// predicted arrival of the same direction and flags, and takes its states
+// as the prediction.
+func (f *feed) predict(st *timeline.Step) {
+	for j := f.next; j < len(f.arrivals); j++ {
+		a := &f.arrivals[j]
+		if a.Dir == st.Dir && a.Seg.Flags&flagsCompared == st.Seg.Flags&flagsCompared {
+			f.unmatched = append(f.unmatched, f.arrivals[f.next:j]...)
+			st.Truth.Predicted = a.States
+			f.next = j + 1
 			return
 		}
-		c.states = upd.States
+	}
+	st.Facts = append(st.Facts, timeline.Fact{Kind: timeline.FactUnpredicted, Flags: st.Seg.Flags})
+	if f.next > 0 {
+		st.Truth.Predicted = f.arrivals[f.next-1].States
 	}
 }
 
@@ -216,28 +235,18 @@ func (s *Session) attachKernel(c *conn, unmatched []timeline.Step) {
 	tab, err := kernel.SnapshotFamilies(uint8(family(s.server)))
 	last := &c.tl.Steps[len(c.tl.Steps)-1]
 	if err != nil {
-		last.Detail = joinDetail(last.Detail, "The kernel could not be asked: "+err.Error()+".")
+		last.Facts = append(last.Facts, timeline.Fact{Kind: timeline.FactKernelUnasked, Text: err.Error()})
 		return
 	}
 	k, info := s.kernelStates(tab, c)
 	c.kernel, c.hasKernel, c.info = k, true, info
-	last.HasKernel, last.Kernel = true, k
+	last.Truth.HasKernel, last.Truth.Kernel = true, k
 	if s.cap == nil {
 		// Without packets the kernel is the only observation.
 		last.States = k
 		c.states = k
 	}
-	last.Detail = joinDetail(last.Detail, s.explain(c, last, unmatched))
-}
-
-func joinDetail(a, b string) string {
-	switch {
-	case a == "":
-		return b
-	case b == "":
-		return a
-	}
-	return a + " " + b
+	last.Facts = append(last.Facts, s.explain(c, last, unmatched)...)
 }
 
 // pollLocked records what changed since the last call: segments that came
@@ -256,58 +265,37 @@ func (s *Session) pollLocked(now time.Time) {
 	if err != nil {
 		return
 	}
-	for _, c := range s.conns {
-		k, info := s.kernelStates(tab, c)
-		c.info = info
+	ks := make([][2]fsm.State, len(s.conns))
+	ownChange := false
+	for i, c := range s.conns {
+		ks[i], c.info = s.kernelStates(tab, c)
+		ownChange = ownChange || (c.hasKernel && ks[i] != c.kernel && !touched[c])
+	}
+	// The kernel changed a state on its own (most often TIME-WAIT's end):
+	// the observer's 2·MSL timers, which end no later, catch up first and
+	// the change joins their step.
+	var timers map[*conn]bool
+	if ownChange {
+		timers = s.advance(now)
+	}
+	for i, c := range s.conns {
+		k := ks[i]
 		if touched[c] {
 			last := &c.tl.Steps[len(c.tl.Steps)-1]
-			last.Predicted = c.sim.States()
-			s.attachKernel(c, nil)
-			continue
+			last.Truth.Predicted = c.sim.States()
 		}
-		if !c.hasKernel || k == c.kernel {
-			continue
-		}
-		s.expire(c, t)
-		old := c.kernel
-		st := timeline.Step{T: t, Event: timeline.Timer, States: c.states, Predicted: c.sim.States()}
-		for _, side := range []fsm.Side{fsm.Client, fsm.Server} {
-			if old[side] != k[side] {
-				st.Actor = side
-				st.Detail = joinDetail(st.Detail, kernelOwnChange(side, old[side], k[side]))
+		own := !touched[c] && c.hasKernel && k != c.kernel
+		if own {
+			if !timers[c] {
+				c.add(timeline.Step{T: t, Event: timeline.Timer, States: c.states, Truth: &timeline.Truth{Predicted: c.sim.States()}})
 			}
+			st := &c.tl.Steps[len(c.tl.Steps)-1]
+			changes := kernelOwnChanges(c.kernel, k)
+			st.Actor = changes[len(changes)-1].Side
+			st.Facts = append(st.Facts, changes...)
 		}
-		c.add(st)
-		s.attachKernel(c, nil)
-	}
-}
-
-// kernelOwnChange says why the kernel changed a socket's state without a
-// call or a segment.
-func kernelOwnChange(side fsm.Side, from, to fsm.State) string {
-	switch {
-	case from == fsm.TimeWait && to == fsm.Closed:
-		return fmt.Sprintf("The kernel ended the %s's TIME-WAIT: after 60 s (Linux's TCP_TIMEWAIT_LEN, fixed; RFC 9293 §3.10.8 asks 2·MSL) the socket is gone and its port is free.", side)
-	case from == fsm.FinWait2 && to == fsm.Closed:
-		return fmt.Sprintf("The kernel dropped the %s's FIN-WAIT-2 socket: an orphaned socket (closed by its application) waits only tcp_fin_timeout (60 s) for the peer's FIN.", side)
-	}
-	return fmt.Sprintf("The kernel moved the %s from %s to %s on its own.", side, from, to)
-}
-
-// infoText is the tcp_info figures of both sockets, for the steps where
-// they say something (after data moved).
-func infoText(info [2]kernel.Info) string {
-	var parts []string
-	for _, side := range []fsm.Side{fsm.Client, fsm.Server} {
-		in := info[side]
-		if in.Cwnd == 0 {
-			continue
+		if touched[c] || timers[c] || own {
+			s.attachKernel(c, nil)
 		}
-		parts = append(parts, fmt.Sprintf("%s srtt %v, cwnd %d, %d retransmitted", side,
-			in.RTT.Round(time.Microsecond), in.Cwnd, in.TotalRetrans))
 	}
-	if len(parts) == 0 {
-		return ""
-	}
-	return "Kernel tcp_info: " + strings.Join(parts, "; ") + "."
 }

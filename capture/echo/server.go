@@ -19,6 +19,7 @@ import (
 // others (unlike the classic single-threaded accept-read-write loop).
 type Server struct {
 	ln     net.Listener
+	opts   ServerOptions
 	events func(Event)
 	wg     sync.WaitGroup
 	mu     sync.Mutex
@@ -31,18 +32,52 @@ type EventKind uint8
 
 // The server's events.
 const (
-	EventAccept EventKind = iota // a client connected
-	EventEOF                     // the client closed its sending side (its FIN arrived)
-	EventClose                   // the server closed the connection
-	EventError                   // the connection failed (e.g. reset by the client)
+	EventAccept  EventKind = iota // a client connected
+	EventEOF                      // the client closed its sending side (its FIN arrived)
+	EventClose                    // the server closed the connection
+	EventError                    // the connection failed (e.g. reset by the client)
+	EventIdle                     // the client sent nothing for the idle timeout: closing
+	EventStalled                  // the client read nothing for the write timeout: closing
 )
+
+// ServerOptions bound what one client may hold. Zero fields take the
+// defaults.
+type ServerOptions struct {
+	// IdleTimeout closes a connection on which the client has sent nothing
+	// for this long, so idle clients do not hold sockets and goroutines
+	// forever. 0 means DefaultIdleTimeout.
+	IdleTimeout time.Duration
+	// WriteTimeout closes a connection whose reply could not be written
+	// for this long: a client that never reads fills its receive buffer
+	// and then the server's send buffer, and would hold its goroutine.
+	// 0 means DefaultWriteTimeout.
+	WriteTimeout time.Duration
+}
+
+// The servers' default bounds (`tcpviz echo --serve`'s --idle-timeout and
+// --write-timeout).
+const (
+	DefaultIdleTimeout  = 60 * time.Second
+	DefaultWriteTimeout = 10 * time.Second
+)
+
+func (o ServerOptions) withDefaults() ServerOptions {
+	if o.IdleTimeout <= 0 {
+		o.IdleTimeout = DefaultIdleTimeout
+	}
+	if o.WriteTimeout <= 0 {
+		o.WriteTimeout = DefaultWriteTimeout
+	}
+	return o
+}
 
 // Event is one connection event, for `tcpviz echo --serve`'s log.
 type Event struct {
 	Kind   EventKind
 	Remote netip.AddrPort
-	Bytes  int64 // bytes echoed so far on this connection
-	Err    error // EventError: why
+	Bytes  int64         // bytes echoed so far on this connection
+	Err    error         // EventError: why
+	After  time.Duration // EventIdle, EventStalled: the timeout that ran out
 }
 
 // String is the log line, e.g. "127.0.0.1:51234 connected".
@@ -54,6 +89,10 @@ func (e Event) String() string {
 		return fmt.Sprintf("%s sent FIN after %d bytes: closing", e.Remote, e.Bytes)
 	case EventClose:
 		return fmt.Sprintf("%s closed (%d bytes echoed)", e.Remote, e.Bytes)
+	case EventIdle:
+		return fmt.Sprintf("%s sent nothing for %v: closing", e.Remote, e.After)
+	case EventStalled:
+		return fmt.Sprintf("%s read nothing for %v (its receive window stayed full): closing", e.Remote, e.After)
 	default:
 		return fmt.Sprintf("%s failed after %d bytes: %v", e.Remote, e.Bytes, e.Err)
 	}
@@ -62,7 +101,7 @@ func (e Event) String() string {
 // Listen starts a server on addr ("127.0.0.1:0" picks a free port). events,
 // when not nil, is called (from connection goroutines, so concurrently)
 // once per connection event. A busy port is reported with the port named.
-func Listen(addr string, events func(Event)) (*Server, error) {
+func Listen(addr string, opts ServerOptions, events func(Event)) (*Server, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		if errors.Is(err, syscall.EADDRINUSE) {
@@ -70,7 +109,7 @@ func Listen(addr string, events func(Event)) (*Server, error) {
 		}
 		return nil, fmt.Errorf("listen on %s: %w", addr, err)
 	}
-	s := &Server{ln: ln, events: events, conns: make(map[net.Conn]struct{})}
+	s := &Server{ln: ln, opts: opts.withDefaults(), events: events, conns: make(map[net.Conn]struct{})}
 	s.wg.Add(1)
 	go s.serve()
 	return s, nil
@@ -117,10 +156,14 @@ func (s *Server) handle(c net.Conn) {
 	defer s.wg.Done()
 	remote := c.RemoteAddr().(*net.TCPAddr).AddrPort()
 	s.emit(Event{Kind: EventAccept, Remote: remote})
-	n, err := io.CopyBuffer(c, upperReader{c}, make([]byte, 32<<10))
+	n, err := s.echo(c)
 	switch {
 	case err == nil:
 		s.emit(Event{Kind: EventEOF, Remote: remote, Bytes: n})
+	case errors.Is(err, errStalled):
+		s.emit(Event{Kind: EventStalled, Remote: remote, Bytes: n, After: s.opts.WriteTimeout})
+	case errors.Is(err, errIdle):
+		s.emit(Event{Kind: EventIdle, Remote: remote, Bytes: n, After: s.opts.IdleTimeout})
 	case !errors.Is(err, net.ErrClosed):
 		s.emit(Event{Kind: EventError, Remote: remote, Bytes: n, Err: err})
 	}
@@ -131,13 +174,51 @@ func (s *Server) handle(c net.Conn) {
 	s.emit(Event{Kind: EventClose, Remote: remote, Bytes: n})
 }
 
-// upperReader upper-cases ASCII letters as they are read.
-type upperReader struct{ r io.Reader }
+// The two deadlines that end a connection: a read that timed out (the
+// client went idle) and a write that did (the client stopped reading).
+var (
+	errIdle    = errors.New("idle timeout")
+	errStalled = errors.New("write timeout")
+)
 
-func (u upperReader) Read(p []byte) (int, error) {
-	n, err := u.r.Read(p)
-	upperASCII(p[:n])
-	return n, err
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+// echo copies c's input back upper-cased until EOF (nil) or an error: each
+// read may wait IdleTimeout, each write WriteTimeout.
+func (s *Server) echo(c net.Conn) (int64, error) {
+	buf := make([]byte, 32<<10)
+	var n int64
+	for {
+		if err := c.SetReadDeadline(time.Now().Add(s.opts.IdleTimeout)); err != nil {
+			return n, err
+		}
+		r, rerr := c.Read(buf)
+		if r > 0 {
+			upperASCII(buf[:r])
+			if err := c.SetWriteDeadline(time.Now().Add(s.opts.WriteTimeout)); err != nil {
+				return n, err
+			}
+			w, werr := c.Write(buf[:r])
+			n += int64(w)
+			if isTimeout(werr) {
+				return n, errStalled
+			}
+			if werr != nil {
+				return n, werr
+			}
+		}
+		switch {
+		case rerr == io.EOF:
+			return n, nil
+		case isTimeout(rerr):
+			return n, errIdle
+		case rerr != nil:
+			return n, rerr
+		}
+	}
 }
 
 // upperASCII upper-cases a-z in place; other bytes (UTF-8 included) pass
@@ -173,8 +254,8 @@ func (s *Server) Close() error {
 
 // Serve runs a server on addr until ctx ends, calling events for every
 // connection event: `tcpviz echo --serve`.
-func Serve(ctx context.Context, addr string, ready func(netip.AddrPort), events func(Event)) error {
-	s, err := Listen(addr, events)
+func Serve(ctx context.Context, addr string, opts ServerOptions, ready func(netip.AddrPort), events func(Event)) error {
+	s, err := Listen(addr, opts, events)
 	if err != nil {
 		return err
 	}

@@ -5,12 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/tcpviz/tcpviz/capture/kernel"
-	"github.com/tcpviz/tcpviz/capture/live"
+	"github.com/tcpviz/tcpviz/capture/track"
 	"github.com/tcpviz/tcpviz/fsm"
+	"github.com/tcpviz/tcpviz/fsm/narrate"
 	"github.com/tcpviz/tcpviz/fsm/timeline"
 )
 
@@ -111,7 +113,10 @@ type Session struct {
 	lastRecv   []byte  // what server.recv() read last, for the echo
 	conns      []*conn
 	cap        *capturer
-	capNote    string // why capture is off, said once
+	tr         *track.Tracker // the captured segments' observer, counters and flags (nil without capture)
+	byTrack    map[int]*conn  // the tracker's connection IDs, mapped to the session's connections
+	feed       *feed          // while segments go through tr: what its steps are matched with
+	capOff     timeline.Fact  // why capture is off (FactCaptureOff), said once; FactNone when on
 	closed     bool
 
 	updates chan timeline.Batch
@@ -158,17 +163,19 @@ func New(opts Options) (*Session, error) {
 		updates: make(chan timeline.Batch, 64), notify: make(chan struct{}, 1),
 	}
 	if opts.NoCapture {
-		s.capNote = "Packet capture is off (--no-capture): the states shown are the kernel's."
+		s.capOff = timeline.Fact{Kind: timeline.FactCaptureOff}
 	} else if c, err := startCapture(ctx, addr.Port()); err != nil {
-		if errors.Is(err, live.ErrNotPermitted) {
-			s.capNote = "Packet capture is off: " + err.Error() + ". The states shown are the kernel's."
-		} else {
-			s.capNote = "Packet capture is off (" + err.Error() + "): the states shown are the kernel's."
-		}
+		s.capOff = timeline.Fact{Kind: timeline.FactCaptureOff, Text: err.Error()}
 	} else {
 		s.cap = c
 	}
 	s.start = time.Now() // the timeline begins when the session is ready
+	if s.cap != nil {
+		s.tr = track.New(track.Options{Source: "echo " + addr.String(), Timelines: true, Preview: 64 << 10,
+			Stream: true, OnStep: s.onStep})
+		s.tr.StartAt(s.start.UnixNano())
+		s.byTrack = map[int]*conn{}
+	}
 	s.mu.Lock()
 	s.newConn(netip.AddrPort{})
 	s.mu.Unlock()
@@ -183,7 +190,11 @@ func portFree(addr netip.AddrPort) error {
 	fd, _, err := listenSocket(addr, true, 1)
 	if err != nil {
 		if errors.Is(err, errAddrInUse) {
-			return fmt.Errorf("%s is busy: %s", addr, holders(addr))
+			var why []string
+			for _, f := range holders(addr) {
+				why = append(why, narrate.Fact(&timeline.Step{}, &f, narrate.EN))
+			}
+			return fmt.Errorf("%s is busy: %s", addr, strings.Join(why, " "))
 		}
 		return err
 	}
@@ -195,8 +206,13 @@ func portFree(addr netip.AddrPort) error {
 func (s *Session) Server() netip.AddrPort { return s.server }
 
 // Capturing reports whether packets are being captured; when not, note says
-// why and how to enable it.
-func (s *Session) Capturing() (on bool, note string) { return s.cap != nil, s.capNote }
+// why and how to enable it, in lang.
+func (s *Session) Capturing(lang narrate.Lang) (on bool, note string) {
+	if s.cap != nil {
+		return true, ""
+	}
+	return false, narrate.Fact(&timeline.Step{}, &s.capOff, lang)
+}
 
 // Updates delivers the session's batches; closed after Close.
 func (s *Session) Updates() <-chan timeline.Batch { return s.updates }
@@ -340,11 +356,12 @@ func (s *Session) batch(done bool) timeline.Batch {
 		}
 		hdr := c.tl
 		hdr.Steps = nil
-		b.Conns = append(b.Conns, timeline.ConnDelta{
+		d := timeline.ConnDelta{
 			ID: c.id, Header: hdr, Steps: append([]timeline.Step(nil), c.tl.Steps[c.sent:]...),
-			Segments: c.segments, BytesC2S: c.bytes[fsm.C2S], BytesS2C: c.bytes[fsm.S2C],
-			First: c.tl.Steps[0].T, Last: c.tl.Steps[len(c.tl.Steps)-1].T, Flags: c.flags,
-		})
+			First: c.tl.Steps[0].T, Last: c.tl.Steps[len(c.tl.Steps)-1].T,
+		}
+		c.totals(&d)
+		b.Conns = append(b.Conns, d)
 		c.sent = len(c.tl.Steps)
 	}
 	if s.cap != nil {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/tcpviz/tcpviz/fsm"
+	"github.com/tcpviz/tcpviz/fsm/narrate"
 	"github.com/tcpviz/tcpviz/fsm/timeline"
 	"github.com/tcpviz/tcpviz/internal/testenv"
 	"github.com/vishvananda/netlink"
@@ -63,11 +64,11 @@ func dump(t *testing.T, s *Session) {
 				seg = st.Dir.String() + " " + st.Seg.String()
 			}
 			k := ""
-			if st.HasKernel {
-				k = "kernel " + st.Kernel[0].String() + "/" + st.Kernel[1].String()
+			if st.HasKernel() {
+				k = "kernel " + st.Truth.Kernel[0].String() + "/" + st.Truth.Kernel[1].String()
 			}
 			t.Logf("%2d %8.3fms %-7s %-28s %-40s states %s/%s pred %s/%s %s agree=%v %s", i, float64(st.T.Microseconds())/1000, st.Event, st.Call, seg,
-				st.States[0], st.States[1], st.Predicted[0], st.Predicted[1], k, st.Agree(), st.Detail)
+				st.States[0], st.States[1], st.Truth.Predicted[0], st.Truth.Predicted[1], k, st.Agree(), facts(&st))
 		}
 	}
 }
@@ -81,9 +82,9 @@ func runOrder(t *testing.T, capture bool, calls []callWant) *Session {
 		}
 		tls := s.Timelines()
 		last := tls[len(tls)-1].Steps[len(tls[len(tls)-1].Steps)-1]
-		if !last.HasKernel || last.Kernel != c.kernel {
+		if !last.HasKernel() || last.Truth.Kernel != c.kernel {
 			dump(t, s)
-			t.Fatalf("after %s the kernel says %v/%v, want %v/%v", c.action, last.Kernel[0], last.Kernel[1], c.kernel[0], c.kernel[1])
+			t.Fatalf("after %s the kernel says %v/%v, want %v/%v", c.action, last.Truth.Kernel[0], last.Truth.Kernel[1], c.kernel[0], c.kernel[1])
 		}
 	}
 	return s
@@ -138,8 +139,8 @@ func TestCloseOrdersKernelStates(t *testing.T) {
 			s := runOrder(t, false, o.calls)
 			for _, tl := range s.Timelines() {
 				for i, st := range tl.Steps {
-					if st.HasKernel && st.Kernel != st.Predicted {
-						t.Errorf("step %d (%s %s): kernel %v, predicted %v: %s", i, st.Event, st.Call, st.Kernel, st.Predicted, st.Detail)
+					if st.HasKernel() && st.Truth.Kernel != st.Truth.Predicted {
+						t.Errorf("step %d (%s %s): kernel %v, predicted %v: %s", i, st.Event, st.Call, st.Truth.Kernel, st.Truth.Predicted, facts(&st))
 					}
 				}
 			}
@@ -166,8 +167,8 @@ func TestCloseOrdersCapturedObservedPredictedAgree(t *testing.T) {
 							t.Errorf("step %d: %s carries ISS %d (has %v), want %d", i, st.Seg.Flags, st.TCB[st.Dir.From()].ISS, st.HasTCB, st.Seg.Seq)
 						}
 					}
-					if st.States != st.Predicted || (st.HasKernel && !st.Agree()) {
-						t.Errorf("step %d (%s %s %s): observed %v, predicted %v, kernel %v: %s", i, st.Event, st.Call, st.Seg.Flags, st.States, st.Predicted, st.Kernel, st.Detail)
+					if st.States != st.Truth.Predicted || (st.HasKernel() && !st.Agree()) {
+						t.Errorf("step %d (%s %s %s): observed %v, predicted %v, kernel %v: %s", i, st.Event, st.Call, st.Seg.Flags, st.States, st.Truth.Predicted, st.Truth.Kernel, facts(&st))
 					}
 				}
 				if segs == 0 {
@@ -209,8 +210,18 @@ func TestConnectWithoutListenerIsRefused(t *testing.T) {
 	}
 	tls := s.Timelines()
 	last := tls[0].Steps[len(tls[0].Steps)-1]
-	if last.Kernel != [2]fsm.State{CL, CL} {
-		t.Errorf("kernel after a refused connect: %v", last.Kernel)
+	if last.Truth.Kernel != [2]fsm.State{CL, CL} {
+		t.Errorf("kernel after a refused connect: %v", last.Truth.Kernel)
+	}
+	if canCapture() {
+		// The tracker saw the SYN answered by RST: the connection list marks it.
+		var d timeline.ConnDelta
+		s.mu.Lock()
+		s.conns[0].totals(&d)
+		s.mu.Unlock()
+		if d.Flags&timeline.ConnRefused == 0 || d.Segments != 2 {
+			t.Errorf("a refused connect: flags %v, %d segments; want refused, 2 segments", d.Flags, d.Segments)
+		}
 	}
 	if testing.Verbose() {
 		dump(t, s)
@@ -230,8 +241,8 @@ func TestRestartShowsEADDRINUSEThenSOREUSEADDR(t *testing.T) {
 	}
 	tls := s.Timelines()
 	last := tls[0].Steps[len(tls[0].Steps)-1]
-	if !strings.Contains(last.Detail, "TIME-WAIT for another") {
-		t.Errorf("the step does not say which socket holds the port: %q", last.Detail)
+	if !strings.Contains(facts(&last), "TIME-WAIT for another") {
+		t.Errorf("the step does not say which socket holds the port: %q", facts(&last))
 	}
 	if err := s.Do(ActRestartReuse); err != nil {
 		t.Fatalf("restart with SO_REUSEADDR: %v", err)
@@ -244,8 +255,8 @@ func TestRestartShowsEADDRINUSEThenSOREUSEADDR(t *testing.T) {
 	if len(tls) != 2 {
 		t.Fatalf("%d connections, want 2", len(tls))
 	}
-	if last := tls[1].Steps[len(tls[1].Steps)-1]; last.Kernel != [2]fsm.State{ES, ES} {
-		t.Errorf("new connection: kernel %v", last.Kernel)
+	if last := tls[1].Steps[len(tls[1].Steps)-1]; last.Truth.Kernel != [2]fsm.State{ES, ES} {
+		t.Errorf("new connection: kernel %v", last.Truth.Kernel)
 	}
 	if testing.Verbose() {
 		dump(t, s)
@@ -253,6 +264,9 @@ func TestRestartShowsEADDRINUSEThenSOREUSEADDR(t *testing.T) {
 }
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// facts is what the step's facts say, in English.
+func facts(st *timeline.Step) string { return strings.Join(narrate.Facts(st, narrate.EN), " ") }
 
 // TestReadmeListsEveryAction keeps the README's table of the session's
 // keys in step with the actions.
@@ -301,8 +315,8 @@ func TestKernelOwnChangeBecomesATimerStep(t *testing.T) {
 		tl = s.Timelines()[0]
 		last := tl.Steps[len(tl.Steps)-1]
 		if last.Event == timeline.Timer {
-			if !last.HasKernel || last.Kernel[fsm.Client] != CL || !strings.Contains(last.Detail, "on its own") {
-				t.Errorf("timer step: kernel %v, detail %q", last.Kernel, last.Detail)
+			if !last.HasKernel() || last.Truth.Kernel[fsm.Client] != CL || !strings.Contains(facts(&last), "on its own") {
+				t.Errorf("timer step: kernel %v, detail %q", last.Truth.Kernel, facts(&last))
 			}
 			return
 		}
@@ -326,8 +340,8 @@ func TestTimeWaitExpiryAgrees(t *testing.T) {
 		last := tl.Steps[len(tl.Steps)-1]
 		if last.Event == timeline.Timer {
 			dump(t, s)
-			if !last.Agree() || last.Kernel != [2]fsm.State{CL, CL} {
-				t.Errorf("TIME-WAIT expiry: observed %v kernel %v predicted %v: %s", last.States, last.Kernel, last.Predicted, last.Detail)
+			if !last.Agree() || last.Truth.Kernel != [2]fsm.State{CL, CL} {
+				t.Errorf("TIME-WAIT expiry: observed %v kernel %v predicted %v: %s", last.States, last.Truth.Kernel, last.Truth.Predicted, facts(&last))
 			}
 			return
 		}

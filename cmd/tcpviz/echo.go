@@ -28,6 +28,7 @@ type echoOptions struct {
 	addr      string
 	serve     bool
 	noCapture bool
+	server    echo.ServerOptions // --serve's bounds
 }
 
 func newEchoCmd(opts *globalOptions) *cobra.Command {
@@ -52,11 +53,15 @@ Packet capture needs root or CAP_NET_RAW; without it the session runs with
 the kernel's states and the prediction, and says how to enable capture.
 
 --serve runs only the echo server, headless, until Ctrl-C, printing one line
-per connection event (try it with nc, telnet or a Python socket client).`,
+per connection event (try it with nc, telnet or a Python socket client). It
+closes a connection whose client sends nothing for --idle-timeout, and one
+whose client stops reading its echoes for --write-timeout, so idle or stuck
+clients do not hold sockets and goroutines forever.`,
 		Example: `  tcpviz echo
   tcpviz echo --auto --format json
   tcpviz echo --auto --pause 200ms --format text
-  tcpviz echo --serve 127.0.0.1:8000`,
+  tcpviz echo --serve 127.0.0.1:8000
+  tcpviz echo --serve --idle-timeout 5m --write-timeout 30s`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 1 || (len(args) == 1 && !eo.serve) {
 				return usageErrorf("echo takes no arguments (an address only after --serve; use --addr otherwise)")
@@ -69,7 +74,7 @@ per connection event (try it with nc, telnet or a Python socket client).`,
 				if len(args) == 1 {
 					addr = args[0]
 				}
-				return runServe(cmd.OutOrStdout(), addr)
+				return runServe(cmd.OutOrStdout(), addr, eo.server)
 			}
 			return runEcho(cmd.OutOrStdout(), cmd.ErrOrStderr(), opts, eo)
 		},
@@ -80,13 +85,18 @@ per connection event (try it with nc, telnet or a Python socket client).`,
 	f.StringVar(&eo.addr, "addr", "", "the server's `ADDR` (IP:PORT; default 127.0.0.1 on a free port)")
 	f.BoolVar(&eo.serve, "serve", false, "run only the echo server until Ctrl-C, one line per connection event")
 	f.BoolVar(&eo.noCapture, "no-capture", false, "do not capture packets even where permitted")
+	f.DurationVar(&eo.server.IdleTimeout, "idle-timeout", echo.DefaultIdleTimeout, "with --serve: close a connection whose client sends nothing for this long")
+	f.DurationVar(&eo.server.WriteTimeout, "write-timeout", echo.DefaultWriteTimeout, "with --serve: close a connection whose client reads no echo for this long")
 	return cmd
 }
 
 // runServe is `tcpviz echo --serve [ADDR]`.
-func runServe(stdout io.Writer, addr string) error {
+func runServe(stdout io.Writer, addr string, opts echo.ServerOptions) error {
 	if addr == "" {
 		addr = "127.0.0.1:8000"
+	}
+	if opts.IdleTimeout <= 0 || opts.WriteTimeout <= 0 {
+		return usageErrorf("--idle-timeout and --write-timeout must be positive")
 	}
 	if _, err := netip.ParseAddrPort(addr); err != nil {
 		return usageErrorf("--serve %q: want IP:PORT, e.g. 127.0.0.1:8000", addr)
@@ -96,7 +106,7 @@ func runServe(stdout io.Writer, addr string) error {
 	logf := func(format string, a ...any) {
 		fmt.Fprintf(stdout, "%s "+format+"\n", append([]any{time.Now().Format("15:04:05.000")}, a...)...)
 	}
-	return echo.Serve(ctx, addr,
+	return echo.Serve(ctx, addr, opts,
 		func(a netip.AddrPort) { logf("echo server listening on %s (Ctrl-C stops it)", a) },
 		func(e echo.Event) { logf("%s", e) })
 }
@@ -120,7 +130,7 @@ func runEcho(stdout, stderr io.Writer, opts *globalOptions, eo *echoOptions) err
 		return err
 	}
 	defer s.Close()
-	if on, note := s.Capturing(); !on && !eo.noCapture {
+	if on, note := s.Capturing(lang); !on && !eo.noCapture {
 		fmt.Fprintln(stderr, "tcpviz: "+note)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -176,7 +186,7 @@ func playAuto(ctx context.Context, s *echo.Session, pause time.Duration) error {
 	for time.Now().Before(deadline) {
 		tls := s.Timelines()
 		steps := tls[len(tls)-1].Steps
-		if last := steps[len(steps)-1]; last.HasKernel && last.Kernel[fsm.Client] == fsm.TimeWait {
+		if last := steps[len(steps)-1]; last.HasKernel() && last.Truth.Kernel[fsm.Client] == fsm.TimeWait {
 			return nil
 		}
 		select {

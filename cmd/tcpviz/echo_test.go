@@ -86,6 +86,7 @@ func TestEchoBadInput(t *testing.T) {
 		{"a busy port is named", []string{"echo", "--auto", "--format", "json", "--addr", ln.Addr().String()}, 1, ln.Addr().String() + " is busy"},
 		{"--serve on a busy port", []string{"echo", "--serve", ln.Addr().String()}, 1, "is busy"},
 		{"an unknown format", []string{"echo", "--format", "summary"}, 2, "unknown --format"},
+		{"a zero idle timeout", []string{"echo", "--serve", "--idle-timeout", "0s"}, 2, "--idle-timeout"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -102,7 +103,7 @@ func TestEchoServeUntilInterrupted(t *testing.T) {
 	ln, _ := net.Listen("tcp", "127.0.0.1:0")
 	addr := ln.Addr().String()
 	ln.Close()
-	cmd := exec.Command(bin, "echo", "--serve", addr)
+	cmd := exec.Command(bin, "echo", "--serve", addr, "--idle-timeout", "300ms")
 	stdout, _ := cmd.StdoutPipe()
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -122,11 +123,20 @@ func TestEchoServeUntilInterrupted(t *testing.T) {
 		t.Errorf("echo %q", buf)
 	}
 	c.Close()
-	for _, want := range []string{"connected", "sent FIN after 12 bytes", "closed"} {
-		if !lines.Scan() || !strings.Contains(lines.Text(), want) {
-			t.Errorf("line %q, want %q", lines.Text(), want)
+	expect := func(want ...string) {
+		for _, w := range want {
+			if !lines.Scan() || !strings.Contains(lines.Text(), w) {
+				t.Errorf("line %q, want %q", lines.Text(), w)
+			}
 		}
 	}
+	expect("connected", "sent FIN after 12 bytes", "closed")
+	idle, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer idle.Close()
+	expect("connected", "sent nothing for 300ms: closing", "closed")
 	cmd.Process.Signal(syscall.SIGINT)
 	done := make(chan error)
 	go func() { done <- cmd.Wait() }()

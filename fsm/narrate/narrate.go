@@ -63,9 +63,7 @@ func Note(tl *timeline.Timeline, i int, lang Lang) string {
 	if len(parts) == 0 {
 		parts = append(parts, fallback(tl, i, lang))
 	}
-	if s.Detail != "" {
-		parts = append(parts, s.Detail)
-	}
+	parts = append(parts, Facts(s, lang)...)
 	sep := " "
 	if lang == ZH {
 		sep = ""

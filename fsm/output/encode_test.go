@@ -70,10 +70,10 @@ func referenceStep(tl *timeline.Timeline, i, n int, lang narrate.Lang) []byte {
 			}
 		}
 	}
-	if s.HasKernel {
+	if t := s.Truth; s.HasKernel() {
 		agree := s.Agree()
-		j.Kernel = &statesPair{s.Kernel[fsm.Client], s.Kernel[fsm.Server]}
-		j.Predicted = &statesPair{s.Predicted[fsm.Client], s.Predicted[fsm.Server]}
+		j.Kernel = &statesPair{t.Kernel[fsm.Client], t.Kernel[fsm.Server]}
+		j.Predicted = &statesPair{t.Predicted[fsm.Client], t.Predicted[fsm.Server]}
 		j.Agree = &agree
 	}
 	return encodeReference(j)
@@ -102,10 +102,11 @@ func oddTimeline() *timeline.Timeline {
 			{T: 1234567 * time.Nanosecond, Event: timeline.App, Call: odd, States: [2]fsm.State{fsm.SynSent, fsm.Listen}},
 			{T: 3 * time.Millisecond, Event: timeline.Observe, Dir: fsm.C2S, Seg: fsm.Segment{Seq: 4294967295, Ack: 7, Flags: fsm.ACK | fsm.PSH | fsm.FIN | fsm.CWR, Len: 9},
 				Analysis: timeline.Retransmission | timeline.DupAck | timeline.Duplicate},
-			{T: 90 * time.Hour, Event: timeline.Observe, Dir: fsm.S2C, Seg: fsm.Segment{Seq: 5}, Detail: odd},
-			{T: 5 * time.Second, Event: timeline.Send, Dir: fsm.S2C, Seg: fsm.Segment{Flags: fsm.SYN | fsm.ACK | fsm.ECE}, HasKernel: true,
-				Kernel: [2]fsm.State{fsm.Established, fsm.SynReceived}, Predicted: [2]fsm.State{fsm.Established, fsm.SynReceived}, States: [2]fsm.State{fsm.Established, fsm.SynReceived}},
-			{T: 6 * time.Second, Event: timeline.Timer, Actor: fsm.Server, HasKernel: true, Kernel: [2]fsm.State{fsm.TimeWait, fsm.Closed}},
+			{T: 90 * time.Hour, Event: timeline.Observe, Dir: fsm.S2C, Seg: fsm.Segment{Seq: 5}, Facts: []timeline.Fact{{Kind: timeline.FactCallFailed, Text: odd}}},
+			{T: 5 * time.Second, Event: timeline.Send, Dir: fsm.S2C, Seg: fsm.Segment{Flags: fsm.SYN | fsm.ACK | fsm.ECE},
+				Truth:  &timeline.Truth{HasKernel: true, Kernel: [2]fsm.State{fsm.Established, fsm.SynReceived}, Predicted: [2]fsm.State{fsm.Established, fsm.SynReceived}},
+				States: [2]fsm.State{fsm.Established, fsm.SynReceived}},
+			{T: 6 * time.Second, Event: timeline.Timer, Actor: fsm.Server, Truth: &timeline.Truth{HasKernel: true, Kernel: [2]fsm.State{fsm.TimeWait, fsm.Closed}}},
 		},
 	}
 }

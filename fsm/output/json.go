@@ -74,9 +74,9 @@ func appendStep(b []byte, tl *timeline.Timeline, i, n int, lang narrate.Lang) []
 	b = appendStringField(b, "client", s.States[fsm.Client].String())
 	b = appendStringField(b, "server", s.States[fsm.Server].String())
 	b = appendStringField(b, "note", narrate.Note(tl, i, lang))
-	if s.HasKernel {
-		b = appendStates(appendKey(b, "kernel"), s.Kernel)
-		b = appendStates(appendKey(b, "predicted"), s.Predicted)
+	if t := s.Truth; s.HasKernel() {
+		b = appendStates(appendKey(b, "kernel"), t.Kernel)
+		b = appendStates(appendKey(b, "predicted"), t.Predicted)
 		b = appendBoolField(b, "agree", s.Agree())
 	}
 	if s.Event.HasSegment() && s.Analysis != 0 {

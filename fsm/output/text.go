@@ -101,7 +101,7 @@ func (tw *TextWriter) WriteStep(tl *timeline.Timeline, i int) {
 	b = append(b, ' ')
 	b = append(b, s.States[fsm.Server].String()...)
 	b = append(bytes.TrimRight(b, " "), '\n')
-	if s.HasKernel {
+	if t := s.Truth; s.HasKernel() {
 		// The echo session's other two views of the truth.
 		verdict := "all three agree"
 		if !s.Agree() {
@@ -109,7 +109,7 @@ func (tw *TextWriter) WriteStep(tl *timeline.Timeline, i int) {
 		}
 		b = appendSpaces(b, noteIndent)
 		b = fmt.Appendf(b, "kernel %s/%s · predicted %s/%s · %s\n",
-			s.Kernel[fsm.Client], s.Kernel[fsm.Server], s.Predicted[fsm.Client], s.Predicted[fsm.Server], verdict)
+			t.Kernel[fsm.Client], t.Kernel[fsm.Server], t.Predicted[fsm.Client], t.Predicted[fsm.Server], verdict)
 	}
 	if !tw.opts.NoNotes {
 		b = appendSpaces(b, noteIndent)

@@ -105,10 +105,10 @@ func TestTextKernelLine(t *testing.T) {
 		step timeline.Step
 		want string
 	}{
-		{"agree", timeline.Step{Event: timeline.App, Call: "client.recv()", States: est, Predicted: est, Kernel: est, HasKernel: true},
+		{"agree", timeline.Step{Event: timeline.App, Call: "client.recv()", States: est, Truth: &timeline.Truth{Predicted: est, Kernel: est, HasKernel: true}},
 			"kernel ESTABLISHED/ESTABLISHED · predicted ESTABLISHED/ESTABLISHED · all three agree"},
-		{"disagree", timeline.Step{Event: timeline.App, Call: "client.close()", States: est, Predicted: est,
-			Kernel: [2]fsm.State{fsm.FinWait1, fsm.Established}, HasKernel: true},
+		{"disagree", timeline.Step{Event: timeline.App, Call: "client.close()", States: est, Truth: &timeline.Truth{Predicted: est,
+			Kernel: [2]fsm.State{fsm.FinWait1, fsm.Established}, HasKernel: true}},
 			"kernel FIN-WAIT-1/ESTABLISHED · predicted ESTABLISHED/ESTABLISHED · DISAGREE"},
 		{"no kernel", timeline.Step{Event: timeline.App, Call: "client.recv()", States: est}, ""},
 	} {

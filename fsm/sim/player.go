@@ -38,11 +38,11 @@ func Play(sc Scenario, cfg Config) (*Sim, error) {
 		}
 		calls = append(calls, a.Call.Label(a.Side, nil))
 	}
-	detail := ""
+	var facts []timeline.Fact
 	if len(calls) > 0 {
-		detail = "Before the first step: " + strings.Join(calls, ", ") + "."
+		facts = []timeline.Fact{{Kind: timeline.FactSetup, Text: strings.Join(calls, ", ")}}
 	}
-	s.init(detail)
+	s.init(facts)
 	if err := s.RunAll(); err != nil {
 		return nil, fmt.Errorf("scenario %s: %w", sc.Name, err)
 	}

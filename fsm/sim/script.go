@@ -167,7 +167,7 @@ func (s *Sim) runScript() (bool, error) {
 	if err := s.call(a.Side, a.Call); err != nil {
 		if s.lenient {
 			step := timeline.Step{Event: timeline.App, Actor: a.Side, Call: a.Call.Label(a.Side, nil),
-				Detail: "The call fails: " + err.Error() + "."}
+				Facts: []timeline.Fact{{Kind: timeline.FactCallFailed, Text: err.Error()}}}
 			s.emit(step)
 			return true, nil
 		}

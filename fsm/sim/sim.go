@@ -57,9 +57,6 @@ var (
 	ErrStalled     = errors.New("scripted call never ran")
 )
 
-// eofDetail is added to the note of a recv() that returns end of file.
-const eofDetail = "recv() returns 0: end of file, the peer has closed its side."
-
 // Limits that stop a runaway simulation (a script that keeps a connection
 // busy for ever): no scenario comes near them.
 const (
@@ -145,7 +142,7 @@ type Sim struct {
 // virtual time 0. Its timeline starts with the Init step.
 func New(cfg Config) *Sim {
 	s := newSim(cfg, nil, nil)
-	s.init("")
+	s.init(nil)
 	return s
 }
 
@@ -157,9 +154,9 @@ func newSim(cfg Config, script []Action, faults []LinkFault) *Sim {
 	return s
 }
 
-// init writes the Init step; detail says what was done before it.
-func (s *Sim) init(detail string) {
-	s.emit(timeline.Step{Event: timeline.Init, Detail: detail})
+// init writes the Init step; facts say what was done before it.
+func (s *Sim) init(facts []timeline.Fact) {
+	s.emit(timeline.Step{Event: timeline.Init, Facts: facts})
 }
 
 // Timeline returns the timeline so far. The Sim appends to it; Inject
@@ -362,10 +359,10 @@ func (s *Sim) queueOut(side fsm.Side, segs []fsm.Segment) {
 func (s *Sim) call(side fsm.Side, c Call) error {
 	ep, now := s.st.eps[side], s.st.now
 	var (
-		res    fsm.Result
-		err    error
-		data   []byte
-		detail string
+		res   fsm.Result
+		err   error
+		data  []byte
+		facts []timeline.Fact
 	)
 	switch c.Op {
 	case OpListen:
@@ -391,7 +388,8 @@ func (s *Sim) call(side fsm.Side, c Call) error {
 		if errors.Is(err, fsm.ErrConnectionClosing) && ep.PeerFinished() {
 			// The socket API's end of file: recv() returns 0 once the
 			// peer's FIN has arrived and everything before it is read.
-			err, detail = nil, eofDetail
+			err = nil
+			facts = []timeline.Fact{{Kind: timeline.FactRecvEOF, Side: side}}
 		}
 	case OpShutdown:
 		res, err = ep.Shutdown(now)
@@ -408,7 +406,7 @@ func (s *Sim) call(side fsm.Side, c Call) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", c.Label(side, data), err)
 	}
-	step := timeline.Step{Event: timeline.App, Actor: side, Call: c.Label(side, data), Detail: detail}
+	step := timeline.Step{Event: timeline.App, Actor: side, Call: c.Label(side, data), Facts: facts}
 	step.Why[side] = res.Reason
 	s.emit(step)
 	s.queueOut(side, res.Out)

@@ -51,6 +51,8 @@ const (
 )
 
 // Step is one event in a connection's history and the states it left.
+// Every source fills the common fields; the rest say which source fills
+// them, and are zero (or nil) elsewhere.
 type Step struct {
 	T     time.Duration // since the timeline began: virtual or capture time
 	Event Event
@@ -58,8 +60,8 @@ type Step struct {
 	// Segment events (Send, Arrive, Drop, Observe).
 	Dir      fsm.Dir
 	Seg      fsm.Segment
-	Analysis Analysis
-	SegID    int // the simulator's identity of a segment, shared by its send, arrive and drop steps; 0 elsewhere
+	Analysis Analysis // captures and the echo session: what the tracker noticed; simulation: its retransmissions
+	SegID    int      // simulation only: a segment's identity, shared by its send, arrive and drop steps
 
 	// App and Timer events: whose call or timer it was.
 	Actor fsm.Side
@@ -71,18 +73,21 @@ type Step struct {
 	TCB    [2]fsm.TCB    // each side's variables; zero where unknown (captures)
 	HasTCB bool
 
-	// Echo session only.
-	HasKernel bool
-	Kernel    [2]fsm.State // as the Linux kernel reports each socket
-	Predicted [2]fsm.State // as the simulator predicts for the same calls
-	Detail    string       // free text the source adds to the narration (e.g. why kernel and packets disagree)
+	// Truth is the kernel's and the simulator's states: the echo session
+	// (and the kernel lab); nil elsewhere.
+	Truth *Truth
+	// Facts are what the source knows beyond the fields above, for the
+	// narration: the echo session's calls and disagreements, the
+	// simulator's failed calls. fsm/narrate words them.
+	Facts []Fact
 }
 
 // Agree reports whether the kernel's, the observed and the predicted states
 // all agree (echo session).
-func (s *Step) Agree() bool {
-	return s.HasKernel && s.Kernel == s.States && s.Predicted == s.States
-}
+func (s *Step) Agree() bool { return s.Truth.Agree(s.States) }
+
+// HasKernel reports whether the kernel was asked after the step.
+func (s *Step) HasKernel() bool { return s.Truth != nil && s.Truth.HasKernel }
 
 // CallWithoutSide is the step's call as its own endpoint's panel shows it:
 // `client.send("hello")` is `send("hello")`.

@@ -11,7 +11,7 @@ import (
 // user browses), a million for a large file, so the list stores them
 // packed: a capture's step is its segment's numbers, the states, reasons
 // and variables, without the fields only the simulator and the echo
-// session fill (SegID, Call, Kernel, Predicted, Detail) and with the
+// session fill (SegID, Call, Truth, Facts) and with the
 // payload preview in one byte array per connection — 104 bytes a step
 // where a timeline.Step takes 192. Only the opened connection is unpacked
 // into a timeline (Model.Open). A connection with a step the packing cannot
@@ -45,7 +45,7 @@ type steps struct {
 
 // packable reports whether s survives packing unchanged.
 func packable(s *timeline.Step) bool {
-	return s.SegID == 0 && s.Call == "" && !s.HasKernel && s.Detail == "" && len(s.Seg.Payload) <= 255
+	return s.SegID == 0 && s.Call == "" && s.Truth == nil && len(s.Facts) == 0 && len(s.Seg.Payload) <= 255
 }
 
 func (st *steps) len() int {

@@ -19,7 +19,7 @@ func TestStepsUnpackAsGiven(t *testing.T) {
 		{Event: timeline.Observe, T: 6, Dir: fsm.S2C, Seg: fsm.Segment{Seq: 7, Len: 5, Flags: fsm.ACK | fsm.PSH, Payload: []byte("hello")}, Analysis: timeline.Retransmission},
 		{Event: timeline.Timer, T: 60e9, Actor: fsm.Server, States: [2]fsm.State{fsm.Closed, fsm.Closed}},
 	}
-	session := timeline.Step{Event: timeline.App, Call: "client.close()", HasKernel: true, Kernel: [2]fsm.State{fsm.FinWait1, fsm.Established}}
+	session := timeline.Step{Event: timeline.App, Call: "client.close()", Truth: &timeline.Truth{HasKernel: true, Kernel: [2]fsm.State{fsm.FinWait1, fsm.Established}}}
 	var st steps
 	st.add(capture[:1])
 	st.add(capture[1:])

@@ -175,7 +175,7 @@ func (m Model) View() string {
 	lines = append(lines, m.transition(s, prev)...)
 	lines = append(lines, "")
 	lines = append(lines, m.vars(s)...)
-	if s.HasKernel {
+	if s.HasKernel() {
 		lines = append(lines, m.truth(s)...)
 	}
 	lines = append(lines, m.calls(m.height-len(lines))...)
@@ -451,7 +451,7 @@ func (m Model) truth(s *timeline.Step) []string {
 		}
 		return l
 	}
-	return []string{"", line("kernel", s.Kernel[m.side]), line("predicted", s.Predicted[m.side])}
+	return []string{"", line("kernel", s.Truth.Kernel[m.side]), line("predicted", s.Truth.Predicted[m.side])}
 }
 
 // calls lists the newest socket calls that fit in h lines.
