@@ -107,7 +107,7 @@ func (s *Sim) Inject(step, segID int, fault timeline.Fault) (*timeline.Timeline,
 	f := st.queue[found]
 	st.queue = append(st.queue[:found], st.queue[found+1:]...)
 	s.st = st
-	s.applyFault(&f, fault)
+	s.applyFault(&f, Fault(fault), 0)
 	s.enqueue(f)
 
 	old := s.tl

@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/tcpviz/tcpviz/fsm"
-	"github.com/tcpviz/tcpviz/fsm/timeline"
 )
 
 // DefaultScenario is the scenario tcpviz opens with.
@@ -120,21 +119,21 @@ var builtin = []Scenario{
 		Description: "the link loses the first SYN: after the 1 s retransmission timeout the client sends it again",
 		Setup:       listening,
 		Script:      join(handshake, exchange, clientClosesFirst),
-		Faults:      []LinkFault{{Dir: fsm.C2S, Flags: fsm.SYN, Nth: 1, Fault: timeline.FaultDrop}},
+		Faults:      []LinkFault{{Match: Match{Dir: fsm.C2S, Flags: fsm.SYN}, Nth: 1, Fault: Drop}},
 	},
 	{
 		Name:        "lost-synack",
 		Description: "the link loses the first SYN,ACK: both ends' timers fire and the handshake completes late",
 		Setup:       listening,
 		Script:      join(handshake, exchange, clientClosesFirst),
-		Faults:      []LinkFault{{Dir: fsm.S2C, Flags: fsm.SYN | fsm.ACK, Nth: 1, Fault: timeline.FaultDrop}},
+		Faults:      []LinkFault{{Match: Match{Dir: fsm.S2C, Flags: fsm.SYN | fsm.ACK}, Nth: 1, Fault: Drop}},
 	},
 	{
 		Name:        "lost-fin",
 		Description: "the link loses the client's FIN: the client waits in FIN-WAIT-1 and retransmits it",
 		Setup:       listening,
 		Script:      join(handshake, exchange, clientClosesFirst),
-		Faults:      []LinkFault{{Dir: fsm.C2S, Flags: fsm.FIN | fsm.ACK, Nth: 1, Fault: timeline.FaultDrop}},
+		Faults:      []LinkFault{{Match: Match{Dir: fsm.C2S, Flags: fsm.FIN | fsm.ACK}, Nth: 1, Fault: Drop}},
 	},
 	{
 		Name:        "unread-rst",
