@@ -3,6 +3,7 @@ package sim
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -264,18 +265,8 @@ type LinkFault struct {
 
 // String says it in words, e.g. "drop the client's 1st SYN".
 func (f LinkFault) String() string {
-	suffix := "th"
-	switch {
-	case f.Nth%100 >= 11 && f.Nth%100 <= 13:
-	case f.Nth%10 == 1:
-		suffix = "st"
-	case f.Nth%10 == 2:
-		suffix = "nd"
-	case f.Nth%10 == 3:
-		suffix = "rd"
-	}
 	what := f.Match.String() // "the client's SYN" or "SYN"
-	ord := fmt.Sprintf("%d%s ", f.Nth, suffix)
+	ord := ordinalString(f.Nth) + " "
 	if f.Match.Either {
 		what = "the " + ord + what
 	} else {
@@ -286,6 +277,21 @@ func (f LinkFault) String() string {
 		out += " by " + f.Hold.String()
 	}
 	return out
+}
+
+// ordinalString writes n as 1st, 2nd, 3rd, 4th, … 11th, 12th, … 21st.
+func ordinalString(n int) string {
+	suffix := "th"
+	switch {
+	case n%100 >= 11 && n%100 <= 13:
+	case n%10 == 1:
+		suffix = "st"
+	case n%10 == 2:
+		suffix = "nd"
+	case n%10 == 3:
+		suffix = "rd"
+	}
+	return strconv.Itoa(n) + suffix
 }
 
 // applyScriptedFaults marks a flight with the faults the scenario sets for
