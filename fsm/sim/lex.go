@@ -8,7 +8,8 @@ import (
 )
 
 // FileError is a mistake in a scenario file, or a scenario that cannot
-// run as written, at a line and column (from 1, in characters).
+// run as written, at a line and column (from 1, in characters); line 0
+// when it is the whole run's (it ran past the bound after its last call).
 type FileError struct {
 	File      string
 	Line, Col int
@@ -23,6 +24,9 @@ func (e *FileError) Unwrap() error { return e.err }
 
 func (e *FileError) Error() string {
 	msg := fmt.Sprintf("%s:%d:%d: %s", e.File, e.Line, e.Col, e.Msg)
+	if e.Line == 0 {
+		msg = e.File + ": " + e.Msg
+	}
 	if e.Suggest != "" {
 		msg += fmt.Sprintf(" (did you mean %q?)", e.Suggest)
 	}

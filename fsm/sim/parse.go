@@ -3,6 +3,7 @@ package sim
 import (
 	"fmt"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -167,7 +168,10 @@ func (p *parser) done() error {
 func (p *parser) parseLine(line string) error {
 	toks, bad := tokenize(line)
 	if bad != nil {
-		return p.errAt(bad.col, "unterminated or malformed string %s", bad.text)
+		if stringEnd(bad.text, 0) < 0 {
+			return p.errAt(bad.col, `unterminated string: the closing " is missing`)
+		}
+		return p.errAt(bad.col, "malformed string %s (escapes are Go's: \\n, \\t, \\\", \\\\)", bad.text)
 	}
 	p.toks, p.i, p.end = toks, 0, utf8.RuneCountInString(strings.TrimRight(line, " \t"))+1
 	if len(toks) == 0 {
@@ -595,7 +599,7 @@ target:
 				if s, ok := strings.CutSuffix(w, "'s"); ok {
 					return p.errWord(token{text: s, col: t.col}, "side", sideWords)
 				}
-				return p.errWord(t, "segment", append(kindWords, ordWords...))
+				return p.errWord(t, "segment", slices.Concat(kindWords, ordWords, []string{"client's", "server's"}))
 			}
 			lf.Match.Flags = f
 		}

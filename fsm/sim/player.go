@@ -80,8 +80,11 @@ func plural(n int) string {
 
 // fail says which scenario, and which line of its file, err comes from.
 func (sc Scenario) fail(at *pos, err error) error {
-	if at == nil {
+	switch {
+	case sc.src == nil:
 		return fmt.Errorf("scenario %s: %w", sc.Name, err)
+	case at == nil: // the whole run, no one line
+		return &FileError{File: sc.src.file, Msg: err.Error(), err: err}
 	}
 	return &FileError{File: sc.src.file, Line: at.line, Col: at.col, Msg: err.Error(), err: err}
 }
