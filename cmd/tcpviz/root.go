@@ -63,7 +63,7 @@ func unknownCommand(root *cobra.Command, args []string) error {
 	if len(args) == 0 {
 		return nil
 	}
-	if _, ok := simpkg.Lookup(args[0]); ok {
+	if _, ok := simpkg.Lookup(args[0]); ok || isScenarioFile(args[0]) {
 		return nil
 	}
 	root.SuggestionsMinimumDistance = 2

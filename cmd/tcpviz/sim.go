@@ -11,10 +11,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tcpviz/tcpviz/capture/synth"
-	"github.com/tcpviz/tcpviz/fsm/narrate"
 	"github.com/tcpviz/tcpviz/fsm/output"
 	"github.com/tcpviz/tcpviz/fsm/sim"
-	"github.com/tcpviz/tcpviz/fsm/timeline"
 	"github.com/tcpviz/tcpviz/tui"
 )
 
@@ -23,6 +21,7 @@ type simOptions struct {
 	writePcap string
 	force     bool
 	rfc       bool
+	dir       string // --scenarios: more scenario files for the picker
 }
 
 // config is the simulation the flags ask for.
@@ -36,7 +35,7 @@ func (so *simOptions) config() sim.Config {
 func newSimCmd(opts *globalOptions) *cobra.Command {
 	so := &simOptions{}
 	cmd := &cobra.Command{
-		Use:   "sim [SCENARIO]",
+		Use:   "sim [SCENARIO | FILE]",
 		Short: "Play a simulated scenario (default: " + sim.DefaultScenario + ")",
 		Long: `Play one of the built-in scenarios on two simulated RFC 9293 endpoints
 joined by a 10 ms link, Linux-like by default (--rfc for the letter of the
@@ -45,17 +44,24 @@ ladder (--format text, the default when stdout is not a terminal) or JSON
 Lines (--format json).
 
 Scenarios: ` + strings.Join(sim.Names(), ", ") + `
-('tcpviz scenarios' says what each one shows.)`,
+('tcpviz scenarios' says what each one shows.)
+
+FILE is a scenario file of your own (a path with a / or ending in .tcps),
+played exactly as a built-in one; 'tcpviz scenarios --show echo' prints a
+built-in's file to start from. The README's "Scenario files" describes the
+format.`,
 		Example: `  tcpviz sim lost-fin --format text
   tcpviz sim echo --format json --lang zh
   tcpviz sim half-close --write-pcap half-close.pcap
-  tcpviz sim unread-rst --rfc`,
+  tcpviz sim unread-rst --rfc
+  tcpviz sim ./lesson.tcps --format text
+  tcpviz sim --scenarios lessons/`,
 		Args: cobra.ArbitraryArgs,
 		ValidArgsFunction: func(_ *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
 			if len(args) > 0 {
 				return nil, cobra.ShellCompDirectiveNoFileComp
 			}
-			return sim.Names(), cobra.ShellCompDirectiveNoFileComp
+			return sim.Names(), cobra.ShellCompDirectiveDefault
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runSim(cmd.OutOrStdout(), opts, so, args)
@@ -64,6 +70,7 @@ Scenarios: ` + strings.Join(sim.Names(), ", ") + `
 	f := cmd.Flags()
 	f.StringVar(&so.writePcap, "write-pcap", "", "also write the simulated segments to this pcap `FILE`")
 	f.BoolVar(&so.force, "force", false, "overwrite the --write-pcap file if it exists")
+	f.StringVar(&so.dir, "scenarios", "", "also offer the scenario files (*.tcps) in `DIR` in the picker (s)")
 	f.BoolVar(&so.rfc, "rfc", false, "endpoints follow the letter of RFC 9293 where Linux differs (close() with unread data sends FIN, not RST)")
 	return cmd
 }
@@ -82,9 +89,20 @@ func runSim(stdout io.Writer, opts *globalOptions, so *simOptions, args []string
 	if len(args) == 1 {
 		name = args[0]
 	}
-	sc, err := sim.Find(name)
-	if err != nil {
+	catalog := newCatalog()
+	var sc sim.Scenario
+	if isScenarioFile(name) {
+		if sc, err = readScenarioFile(name); err != nil {
+			return err
+		}
+		catalog.add(name, sc)
+	} else if sc, err = sim.Find(name); err != nil {
 		return &usageError{err}
+	}
+	if so.dir != "" {
+		if err := catalog.addDir(so.dir); err != nil {
+			return err
+		}
 	}
 
 	var pcap *os.File
@@ -93,7 +111,7 @@ func runSim(stdout io.Writer, opts *globalOptions, so *simOptions, args []string
 			return err
 		}
 	}
-	s, err := sim.Play(sc, so.config())
+	s, err := playScenario(sc, so.config())
 	if err != nil {
 		if pcap != nil {
 			pcap.Close()
@@ -117,28 +135,11 @@ func runSim(stdout io.Writer, opts *globalOptions, so *simOptions, args []string
 
 	switch format {
 	case "tui":
-		return tui.RunSimulation(simTUIOptions(lang, name, so.config()))
+		return tui.RunSimulation(catalog.tuiOptions(lang, name, so.config()))
 	case "json":
 		return output.NewJSONWriter(stdout, lang).WriteTimeline(s.Timeline())
 	default:
 		return output.NewTextWriter(stdout, lang, output.TextOptions{}).WriteTimeline(s.Timeline())
-	}
-}
-
-// simTUIOptions opens the view on scenario name, with every built-in
-// scenario to choose from.
-func simTUIOptions(lang narrate.Lang, name string, cfg sim.Config) tui.SimOptions {
-	var scs []tui.Scenario
-	for _, sc := range sim.Builtin() {
-		scs = append(scs, tui.Scenario{Name: sc.Name, Description: sc.Description})
-	}
-	return tui.SimOptions{
-		Lang:      lang,
-		Scenarios: scs,
-		Initial:   name,
-		Load: func(name string) (timeline.Player, error) {
-			return sim.LoadWith(name, cfg)
-		},
 	}
 }
 

@@ -137,6 +137,41 @@ func TestSimCLI(t *testing.T) {
 		}
 	})
 
+	t.Run("a user's file plays exactly as the built-in it copies", func(t *testing.T) {
+		for _, name := range sim.Names() {
+			text, _, code := runSimBinary(t, bin, "scenarios", "--show", name)
+			path := filepath.Join(dir, name+".tcps")
+			if err := os.WriteFile(path, []byte(text), 0o644); code != 0 || err != nil {
+				t.Fatalf("scenarios --show %s: exit %d, %v", name, code, err)
+			}
+			for _, format := range []string{"json", "text"} {
+				want, _, _ := runSimBinary(t, bin, "sim", name, "--format", format, "--lang", "zh")
+				got, errOut, code := runSimBinary(t, bin, "sim", path, "--format", format, "--lang", "zh")
+				if code != 0 || got != want {
+					t.Errorf("sim %s --format %s: exit %d %s, and the output differs from sim %s", path, format, code, errOut, name)
+				}
+			}
+		}
+		pcap := filepath.Join(dir, "file.pcap")
+		if _, errOut, code := runSimBinary(t, bin, "sim", filepath.Join(dir, "lost-fin.tcps"), "--write-pcap", pcap); code != 0 {
+			t.Errorf("--write-pcap of a file: exit %d: %s", code, errOut)
+		}
+	})
+
+	broken := filepath.Join(dir, "broken")
+	if err := os.Mkdir(broken, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for name, text := range map[string]string{
+		"typo.tcps":  "before: server listen\nclient conect\n",
+		"never.tcps": "before: server listen\nclient connect\ndrop the second SYN,ACK\n",
+	} {
+		if err := os.WriteFile(filepath.Join(broken, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	typo, never := filepath.Join(broken, "typo.tcps"), filepath.Join(broken, "never.tcps")
+
 	existing := filepath.Join(dir, "precious.pcap")
 	if err := os.WriteFile(existing, []byte("keep me"), 0o644); err != nil {
 		t.Fatal(err)
@@ -164,6 +199,13 @@ func TestSimCLI(t *testing.T) {
 		{"pcap path is a directory", []string{"sim", "--write-pcap", dir, "--force"}, "cannot write"},
 		{"existing pcap without --force", []string{"sim", "--write-pcap", existing}, "already exists (use --force to overwrite it)"},
 		{"scenarios takes no arguments", []string{"scenarios", "echo"}, "scenarios takes no arguments"},
+		{"--show of an unknown scenario", []string{"scenarios", "--show", "ech"}, `unknown scenario "ech": did you mean "echo"?`},
+		{"a file that does not exist", []string{"sim", "./nope.tcps"}, "cannot read ./nope.tcps: no such file or directory"},
+		{"a file with a typo", []string{"sim", typo}, typo + `:2:8: unknown call "conect" (did you mean "connect"?)`},
+		{"a file at the root", []string{typo}, typo + `:2:8: unknown call "conect"`},
+		{"a file whose fault never applies", []string{"sim", never, "--write-pcap", notCreated}, never + ":3:1: fault never applies: the link never sees the 2nd SYN,ACK (1 such segment in the whole run)"},
+		{"a broken file in --scenarios", []string{"sim", "--scenarios", broken}, typo + ":2:8: unknown call"},
+		{"--scenarios that is not a directory", []string{"sim", "--scenarios", filepath.Join(dir, "none")}, "cannot read --scenarios " + filepath.Join(dir, "none") + ": no such file or directory"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			out, errOut, code := runSimBinary(t, bin, tt.args...)

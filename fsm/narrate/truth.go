@@ -81,6 +81,15 @@ var factTemplates = map[timeline.FactKind]template{
 	timeline.FactRecvEOF: {
 		"recv() returns 0: end of file, the {peer}'s FIN has arrived.",
 		"recv() 返回 0：文件结束，{peerzh}的 FIN 已经到达。"},
+	timeline.FactRecvShutRD: {
+		"recv() returns 0: the socket is shut down for reading.",
+		"recv() 返回 0：该套接字的读方向已经关闭。"},
+	timeline.FactShutRD: {
+		"shutdown(SHUT_RD) sends nothing and leaves the state as it is; recv() now returns what is queued, then 0 at once.",
+		"shutdown(SHUT_RD) 不发送任何报文，状态也不变；此后 recv() 先返回已排队的数据，然后立即返回 0。"},
+	timeline.FactLinger0: {
+		"SO_LINGER on with a timeout of 0: close() will abort the connection with a RST instead of a FIN.",
+		"SO_LINGER 开启且超时为 0：close() 将用 RST 而不是 FIN 中止连接。"},
 	timeline.FactRecvData: {
 		"recv() returned {quoted} ({n} bytes).",
 		"recv() 返回 {quoted}（{n} 字节）。"},

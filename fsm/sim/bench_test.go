@@ -12,7 +12,8 @@ import (
 // longScenario is the echo handshake followed by n round trips of 100
 // bytes each way, then the close: a timeline of thousands of steps.
 func longScenario(n int) Scenario {
-	script := append([]Action(nil), handshake[0], handshake[2])
+	echo, _ := Lookup("echo")
+	script := []Action{echo.Script[0], echo.Script[2]} // connect, accept
 	msg := strings.Repeat("x", 100)
 	for range n {
 		script = append(script,
@@ -22,8 +23,8 @@ func longScenario(n int) Scenario {
 			Action{When: Readable(client), Side: client, Call: Recv()},
 		)
 	}
-	script = append(script, clientClosesFirst...)
-	return Scenario{Name: "long", Setup: listening, Script: script}
+	script = append(script, echo.Script[len(echo.Script)-3:]...) // the client closes first
+	return Scenario{Name: "long", Setup: echo.Setup, Script: script}
 }
 
 // stepsFor returns a long scenario of at least n steps, played.

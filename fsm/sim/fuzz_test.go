@@ -1,6 +1,10 @@
 package sim
 
 import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/tcpviz/tcpviz/fsm"
@@ -54,6 +58,36 @@ func FuzzInject(f *testing.F) {
 			if x != fsm.Closed && x != fsm.Listen && x != fsm.CloseWait && x != fsm.FinWait2 && x != fsm.Established {
 				t.Fatalf("the simulation ended with a side in %v", x)
 			}
+		}
+	})
+}
+
+// FuzzParse reads arbitrary text as a scenario file: Parse must never
+// panic, every error it returns is one FILE:LINE:COL line, and a file it
+// accepts plays (or fails with a line) without panicking or running away.
+func FuzzParse(f *testing.F) {
+	for _, sc := range Builtin() {
+		f.Add(sc.Text)
+	}
+	paths, _ := filepath.Glob(filepath.Join("testdata", "user", "*"+FileExt))
+	for _, p := range paths {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(string(b))
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		sc, err := Parse("f.tcps", []byte(text))
+		if err != nil {
+			var fe *FileError
+			if !errors.As(err, &fe) || strings.Contains(err.Error(), "\n") || !strings.HasPrefix(err.Error(), "f.tcps:") {
+				t.Fatalf("error %q is not one FILE:LINE:COL line", err)
+			}
+			return
+		}
+		if _, err := Play(sc, DefaultConfig()); err != nil && strings.Contains(err.Error(), "\n") {
+			t.Fatalf("run error %q is more than one line", err)
 		}
 	})
 }

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -18,6 +19,9 @@ type Scenario struct {
 	Script      []Action
 	Faults      []LinkFault
 	Configure   func(*Config) // optional changes to the configuration
+	Text        string        // the file it was parsed from, if any
+
+	src *source // where its lines are in that file
 }
 
 // Play runs a scenario to its end on cfg (cfg.Source is set to "scenario
@@ -31,10 +35,14 @@ func Play(sc Scenario, cfg Config) (*Sim, error) {
 		cfg.Source += " (" + cfg.Variant + ")"
 	}
 	s := newSim(cfg, sc.Script, sc.Faults)
+	var src source // no places for a scenario written in Go
+	if sc.src != nil {
+		src = *sc.src
+	}
 	var calls []string
-	for _, a := range sc.Setup {
+	for i, a := range sc.Setup {
 		if err := s.setup(a); err != nil {
-			return nil, fmt.Errorf("scenario %s: setup %s: %w", sc.Name, a, err)
+			return nil, sc.fail(at(src.setup, i), fmt.Errorf("setup %s: %w", a, err))
 		}
 		calls = append(calls, a.Call.Label(a.Side, nil))
 	}
@@ -44,10 +52,49 @@ func Play(sc Scenario, cfg Config) (*Sim, error) {
 	}
 	s.init(facts)
 	if err := s.RunAll(); err != nil {
-		return nil, fmt.Errorf("scenario %s: %w", sc.Name, err)
+		i := s.st.pc // the call waiting
+		if !errors.Is(err, ErrStalled) && !errors.Is(err, ErrRunaway) {
+			i-- // the call that failed
+		}
+		return nil, sc.fail(at(src.script, i), err)
+	}
+	for i, lf := range sc.Faults {
+		if n := s.st.matched[i]; n < lf.Nth {
+			return nil, sc.fail(at(src.faults, i), fmt.Errorf("%w: the link never sees %s (%d such segment%s in the whole run)",
+				ErrNoSegment, strings.TrimPrefix(lf.String(), lf.Fault.String()+" "), n, plural(n)))
+		}
 	}
 	s.lenient = true
 	return s, nil
+}
+
+// ErrNoSegment says a scenario's fault names a segment the run never sends.
+var ErrNoSegment = errors.New("fault never applies")
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
+// fail says which scenario, and which line of its file, err comes from.
+func (sc Scenario) fail(at *pos, err error) error {
+	switch {
+	case sc.src == nil:
+		return fmt.Errorf("scenario %s: %w", sc.Name, err)
+	case at == nil: // the whole run, no one line
+		return &FileError{File: sc.src.file, Msg: err.Error(), err: err}
+	}
+	return &FileError{File: sc.src.file, Line: at.line, Col: at.col, Msg: err.Error(), err: err}
+}
+
+// at returns the place of the i'th line of a list, or nil.
+func at(list []pos, i int) *pos {
+	if i >= 0 && i < len(list) {
+		return &list[i]
+	}
+	return nil
 }
 
 // setup makes a call before the Init step; it must send nothing.
@@ -107,7 +154,7 @@ func (s *Sim) Inject(step, segID int, fault timeline.Fault) (*timeline.Timeline,
 	f := st.queue[found]
 	st.queue = append(st.queue[:found], st.queue[found+1:]...)
 	s.st = st
-	s.applyFault(&f, fault)
+	s.applyFault(&f, Fault(fault), 0)
 	s.enqueue(f)
 
 	old := s.tl

@@ -262,7 +262,7 @@ func TestSettleLeavesLongTimers(t *testing.T) {
 // link holds "a" back, so "b" arrives first (out of order) and the data
 // still all reaches the server's application.
 func TestHeldSegmentIsOvertaken(t *testing.T) {
-	sc := Scenario{Name: "reorder", Setup: listening, Script: []Action{
+	sc := Scenario{Name: "reorder", Setup: []Action{{Side: server, Call: Listen()}}, Script: []Action{
 		{Side: client, Call: Connect()},
 		{When: InState(client, fsm.Established), Side: client, Call: Send("a")},
 		{Side: client, Call: Send("b")},

@@ -1,158 +1,49 @@
 package sim
 
 import (
+	"embed"
+	"fmt"
 	"slices"
-	"time"
-
-	"github.com/tcpviz/tcpviz/fsm"
-	"github.com/tcpviz/tcpviz/fsm/timeline"
 )
 
 // DefaultScenario is the scenario tcpviz opens with.
 const DefaultScenario = "echo"
 
-// Shorthands that keep the scripts below readable.
-const (
-	client = fsm.Client
-	server = fsm.Server
-)
+// files holds the built-in scenarios, one file each, in the format Parse
+// reads (README: Scenario files).
+//
+//go:embed scenarios/*.tcps
+var files embed.FS
 
-// listening is the setup of every scenario whose server is up from the
-// start: the Init step shows it in LISTEN.
-var listening = []Action{{Side: server, Call: Listen()}}
-
-// handshake: the client connects; its connect() returns when the SYN,ACK
-// arrives, and it sends "hello" at once; the server's accept() returns when
-// the handshake's last ACK arrives, just ahead of the data.
-var handshake = []Action{
-	{Side: client, Call: Connect()},
-	{When: InState(client, fsm.Established), Side: client, Call: Send("hello")},
-	{When: InState(server, fsm.Established), Side: server, Call: Accept()},
+// order is the order `tcpviz scenarios` lists the built-ins in; every file
+// is listed once.
+var order = []string{
+	"echo", "server-close", "simultaneous-open", "simultaneous-close", "refused", "abort",
+	"half-close", "lost-syn", "lost-synack", "lost-fin", "unread-rst", "half-open",
 }
 
-// exchange: the server reads "hello" and answers "HELLO", the client
-// reads the answer.
-var exchange = []Action{
-	{When: Readable(server), Side: server, Call: Recv()},
-	{Side: server, Call: Echo()},
-	{When: Readable(client), Side: client, Call: Recv()},
-}
+// builtin is the library of scenarios, parsed from files at start-up.
+var builtin = mustParseBuiltin()
 
-// clientClosesFirst: the active close by the client; the server's recv()
-// returns 0 once the client's FIN is in, and the server closes too.
-var clientClosesFirst = []Action{
-	{When: Quiet(), Side: client, Call: Close()},
-	{When: All(PeerFinished(server), Quiet()), Side: server, Call: Recv()},
-	{Side: server, Call: Close()},
-}
-
-func join(parts ...[]Action) []Action { return slices.Concat(parts...) }
-
-// builtin is the library of scenarios, in the order `tcpviz scenarios`
-// lists them.
-var builtin = []Scenario{
-	{
-		Name:        "echo",
-		Description: `handshake, "hello" and "HELLO", the client closes first, the server closes, TIME-WAIT expires after 60 s`,
-		Setup:       listening,
-		Script:      join(handshake, exchange, clientClosesFirst),
-	},
-	{
-		Name:        "server-close",
-		Description: "the server closes first and waits in TIME-WAIT; the client goes through CLOSE-WAIT and LAST-ACK",
-		Setup:       listening,
-		Script: join(handshake, exchange, []Action{
-			{When: Quiet(), Side: server, Call: Close()},
-			{When: All(PeerFinished(client), Quiet()), Side: client, Call: Recv()},
-			{Side: client, Call: Close()},
-		}),
-	},
-	{
-		Name:        "simultaneous-open",
-		Description: "both ends connect() at once: the SYNs cross, both pass through SYN-RECEIVED (RFC 9293 §3.5, Figure 8)",
-		Script: []Action{
-			{Side: client, Call: Connect()},
-			{Side: server, Call: Connect()},
-			{When: All(InState(client, fsm.Established), InState(server, fsm.Established), Quiet()), Side: client, Call: Close()},
-			{When: All(PeerFinished(server), Quiet()), Side: server, Call: Close()},
-		},
-	},
-	{
-		Name:        "simultaneous-close",
-		Description: "both ends close() at once: the FINs cross, both pass through CLOSING to TIME-WAIT (RFC 9293 §3.6, Figure 13)",
-		Setup:       listening,
-		Script: join(handshake, exchange, []Action{
-			{When: Quiet(), Side: client, Call: Close()},
-			{Side: server, Call: Close()},
-		}),
-	},
-	{
-		Name:        "refused",
-		Description: "nothing listens on the port: the SYN is answered with RST,ACK and connect() fails (RFC 9293 §3.10.7.1)",
-		Script: []Action{
-			{Side: client, Call: Connect()},
-		},
-	},
-	{
-		Name:        "abort",
-		Description: "the client aborts (close() with SO_LINGER 0): a RST, and the server's connection is reset (RFC 9293 §3.10.5)",
-		Setup:       listening,
-		Script: join(handshake, exchange, []Action{
-			{When: Quiet(), Side: client, Call: Abort()},
-		}),
-	},
-	{
-		Name:        "half-close",
-		Description: "the client shuts down its write side; the server keeps sending, then closes",
-		Setup:       listening,
-		Script: join(handshake, []Action{
-			{When: Readable(server), Side: server, Call: Recv()},
-			{When: Quiet(), Side: client, Call: Shutdown()},
-			{When: All(PeerFinished(server), Quiet()), Side: server, Call: Send("HELLO")},
-			{When: Readable(client), Side: client, Call: Recv()},
-			{Side: server, Call: Send("still here")},
-			{When: Readable(client), Side: client, Call: Recv()},
-			{When: Quiet(), Side: server, Call: Close()},
-		}),
-	},
-	{
-		Name:        "lost-syn",
-		Description: "the link loses the first SYN: after the 1 s retransmission timeout the client sends it again",
-		Setup:       listening,
-		Script:      join(handshake, exchange, clientClosesFirst),
-		Faults:      []LinkFault{{Dir: fsm.C2S, Flags: fsm.SYN, Nth: 1, Fault: timeline.FaultDrop}},
-	},
-	{
-		Name:        "lost-synack",
-		Description: "the link loses the first SYN,ACK: both ends' timers fire and the handshake completes late",
-		Setup:       listening,
-		Script:      join(handshake, exchange, clientClosesFirst),
-		Faults:      []LinkFault{{Dir: fsm.S2C, Flags: fsm.SYN | fsm.ACK, Nth: 1, Fault: timeline.FaultDrop}},
-	},
-	{
-		Name:        "lost-fin",
-		Description: "the link loses the client's FIN: the client waits in FIN-WAIT-1 and retransmits it",
-		Setup:       listening,
-		Script:      join(handshake, exchange, clientClosesFirst),
-		Faults:      []LinkFault{{Dir: fsm.C2S, Flags: fsm.FIN | fsm.ACK, Nth: 1, Fault: timeline.FaultDrop}},
-	},
-	{
-		Name:        "unread-rst",
-		Description: "the server closes with \"hello\" still unread: Linux sends RST, not FIN (RFC 2525 §2.17)",
-		Setup:       listening,
-		Script: join(handshake, []Action{
-			{When: All(Readable(server), Quiet()), Side: server, Call: Close()},
-		}),
-	},
-	{
-		Name:        "half-open",
-		Description: "the server's host restarts and forgets the connection; the client's next segment meets a RST (RFC 9293 §3.5.1)",
-		Setup:       listening,
-		Script: join(handshake, exchange, []Action{
-			{When: Quiet(), Side: server, Call: Restart()},
-			{When: After(100 * time.Millisecond), Side: client, Call: Send("anyone there?")},
-		}),
-	},
+// mustParseBuiltin parses every embedded file; a built-in that does not
+// parse is a bug in tcpviz, caught by every test of this package.
+func mustParseBuiltin() []Scenario {
+	entries, err := files.ReadDir("scenarios")
+	if err != nil || len(entries) != len(order) {
+		panic(fmt.Sprintf("sim: %d built-in scenario files for %d names (%v)", len(entries), len(order), err))
+	}
+	out := make([]Scenario, len(order))
+	for i, name := range order {
+		file := "scenarios/" + name + FileExt
+		text, err := files.ReadFile(file)
+		if err != nil {
+			panic("sim: built-in scenario " + name + ": " + err.Error())
+		}
+		if out[i], err = Parse(file, text); err != nil {
+			panic("sim: built-in scenario " + err.Error())
+		}
+	}
+	return out
 }
 
 // Builtin returns the built-in scenarios, echo first.

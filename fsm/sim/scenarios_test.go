@@ -12,6 +12,12 @@ import (
 	"github.com/tcpviz/tcpviz/fsm/timeline"
 )
 
+// Shorthands for the scripts of the tests.
+const (
+	client = fsm.Client
+	server = fsm.Server
+)
+
 // S is shorthand for the state sequences below.
 type S = fsm.State
 

@@ -2,6 +2,8 @@ package sim
 
 import (
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -176,54 +178,182 @@ func (s *Sim) runScript() (bool, error) {
 	return true, nil
 }
 
-// LinkFault is a fault a scenario applies to a segment chosen by its
-// direction and flags: the Nth segment (from 1) in Dir whose flags are
-// exactly Flags.
+// Fault is what a scenario's link does to a chosen segment: the three
+// faults a user can inject (timeline.Fault) and reordering.
+type Fault uint8
+
+// The faults of a scenario's link.
+const (
+	Drop            = Fault(timeline.FaultDrop)      // the link loses it
+	Duplicate       = Fault(timeline.FaultDuplicate) // the link delivers it twice, DupGap apart
+	Delay           = Fault(timeline.FaultDelay)     // the link holds it back: Hold, or the fault's own
+	Reorder   Fault = 3                              // it arrives just after the next segment sent the same way
+)
+
+// reorderMax is how long a reordered segment waits for a segment to
+// overtake it before it goes anyway.
+const reorderMax = 200 * time.Millisecond
+
+// String names the fault, e.g. "drop".
+func (f Fault) String() string {
+	if f == Reorder {
+		return "reorder"
+	}
+	return timeline.Fault(f).String()
+}
+
+// Match chooses segments by direction and kind.
+//
+// By flags, as people name segments: SYN, ACK and the others must be
+// exactly those named, except that a FIN or a RST may carry ACK unnamed
+// ("the client's FIN" is FIN,ACK on the wire) and PSH counts only when
+// named; a match naming none of SYN, FIN and RST (an "ACK") takes only
+// segments without data.
+type Match struct {
+	Either bool      // either direction (else Dir)
+	Dir    fsm.Dir   // the direction, unless Either
+	Any    bool      // any segment
+	Data   bool      // any segment that carries data
+	Flags  fsm.Flags // unless Any or Data: the flags, as above
+}
+
+// fits reports whether a segment sent in dir matches.
+func (m Match) fits(dir fsm.Dir, seg fsm.Segment) bool {
+	if !m.Either && dir != m.Dir {
+		return false
+	}
+	switch {
+	case m.Any:
+		return true
+	case m.Data:
+		return seg.Len > 0
+	}
+	const exact = fsm.SYN | fsm.ACK | fsm.FIN | fsm.RST
+	mask := exact
+	if m.Flags&(fsm.FIN|fsm.RST) != 0 && m.Flags&fsm.ACK == 0 {
+		mask &^= fsm.ACK
+	}
+	if seg.Flags&mask != m.Flags&mask || !seg.Flags.Has(m.Flags) {
+		return false
+	}
+	return m.Flags&(fsm.SYN|fsm.FIN|fsm.RST) != 0 || seg.Len == 0
+}
+
+// String says it in words, e.g. "the client's SYN,ACK" or "segment".
+func (m Match) String() string {
+	what := m.Flags.String()
+	switch {
+	case m.Any:
+		what = "segment"
+	case m.Data:
+		what = "data segment"
+	}
+	if m.Either {
+		return what
+	}
+	return "the " + m.Dir.From().String() + "'s " + what
+}
+
+// LinkFault is a fault a scenario applies to the Nth segment (from 1) that
+// Match chooses, counting retransmissions.
 type LinkFault struct {
-	Dir   fsm.Dir
-	Flags fsm.Flags
+	Match Match
 	Nth   int
-	Fault timeline.Fault
+	Fault Fault
+	Hold  time.Duration // Delay: how long; 0 = Config.Hold
 }
 
 // String says it in words, e.g. "drop the client's 1st SYN".
 func (f LinkFault) String() string {
-	suffix := "th"
-	switch {
-	case f.Nth%100 >= 11 && f.Nth%100 <= 13:
-	case f.Nth%10 == 1:
-		suffix = "st"
-	case f.Nth%10 == 2:
-		suffix = "nd"
-	case f.Nth%10 == 3:
-		suffix = "rd"
+	what := f.Match.String() // "the client's SYN" or "SYN"
+	ord := ordinalString(f.Nth) + " "
+	if f.Match.Either {
+		what = "the " + ord + what
+	} else {
+		what = strings.Replace(what, "'s ", "'s "+ord, 1)
 	}
-	return fmt.Sprintf("%s the %s's %d%s %s", f.Fault, f.Dir.From(), f.Nth, suffix, f.Flags)
+	out := f.Fault.String() + " " + what
+	if f.Fault == Delay && f.Hold > 0 {
+		out += " by " + f.Hold.String()
+	}
+	return out
 }
 
-// applyScriptedFaults marks a flight with the faults the scenario sets for it.
+// ordinalString writes n as 1st, 2nd, 3rd, 4th, … 11th, 12th, … 21st.
+func ordinalString(n int) string {
+	suffix := "th"
+	switch {
+	case n%100 >= 11 && n%100 <= 13:
+	case n%10 == 1:
+		suffix = "st"
+	case n%10 == 2:
+		suffix = "nd"
+	case n%10 == 3:
+		suffix = "rd"
+	}
+	return strconv.Itoa(n) + suffix
+}
+
+// applyScriptedFaults marks a flight with the faults the scenario sets for
+// it, and the run's random loss.
 func (s *Sim) applyScriptedFaults(f *flight) {
 	for i, lf := range s.faults {
-		if lf.Dir != f.dir || lf.Flags != f.seg.Flags {
+		if !lf.Match.fits(f.dir, f.seg) {
 			continue
 		}
 		s.st.matched[i]++
 		if s.st.matched[i] == lf.Nth {
-			s.applyFault(f, lf.Fault)
+			s.applyFault(f, lf.Fault, lf.Hold)
 		}
+	}
+	if s.cfg.Loss > 0 && lost(s.cfg.Seed, f.order, s.cfg.Loss) {
+		f.drop = true
 	}
 }
 
-// applyFault marks a flight with a fault. A held-back segment arrives Hold
-// later, so segments sent after it can overtake it.
-func (s *Sim) applyFault(f *flight, fault timeline.Fault) {
+// lost decides, the same way on every run, whether the link loses the
+// segment that entered it in position order: splitmix64 of the seed and
+// the position, as a fraction of 1, below p.
+func lost(seed, order uint64, p float64) bool {
+	z := seed + order*0x9e3779b97f4a7c15
+	z = (z ^ z>>30) * 0xbf58476d1ce4e5b9
+	z = (z ^ z>>27) * 0x94d049bb133111eb
+	z ^= z >> 31
+	return float64(z>>11)/(1<<53) < p
+}
+
+// applyFault marks a flight with a fault. A held-back segment arrives hold
+// (Config.Hold if 0) later, so segments sent after it can overtake it; a
+// reordered one waits for the next segment the same way (see send).
+func (s *Sim) applyFault(f *flight, fault Fault, hold time.Duration) {
 	switch fault {
-	case timeline.FaultDrop:
+	case Drop:
 		f.drop = true
-	case timeline.FaultDuplicate:
+	case Duplicate:
 		f.dup = true
-	case timeline.FaultDelay:
-		f.at += s.cfg.Hold
+	case Delay:
+		if hold == 0 {
+			hold = s.cfg.Hold
+		}
+		f.at += hold
 		f.held = true
+	case Reorder:
+		f.at = f.sent + reorderMax
+		f.held, f.waiting = true, true
+	}
+}
+
+// overtake lets a segment just sent in dir pass every reordered one
+// waiting on the link the same way: they now arrive just after it.
+func (s *Sim) overtake(dir fsm.Dir, at time.Duration) {
+	for i := 0; i < len(s.st.queue); i++ {
+		f := s.st.queue[i]
+		if !f.waiting || f.dir != dir {
+			continue
+		}
+		s.st.queue = slices.Delete(s.st.queue, i, i+1)
+		f.waiting, f.at = false, at+s.cfg.DupGap
+		s.enqueue(f)
+		i = -1 // the queue changed: look again from the start
 	}
 }

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"net/netip"
@@ -21,6 +22,8 @@ type Config struct {
 	DupGap         time.Duration // how long after the original a duplicate arrives
 	Source         string        // the timeline's Source, e.g. "scenario echo"
 	Variant        string        // said after a scenario's name when not the default, e.g. "RFC 9293 as written"
+	Loss           float64       // the chance the link loses any one segment, 0 to 1
+	Seed           uint64        // chooses which segments Loss takes, the same on every run
 }
 
 // DefaultConfig returns the simulation tcpviz shows by default: client
@@ -57,11 +60,18 @@ var (
 	ErrStalled     = errors.New("scripted call never ran")
 )
 
+// errNotConnected is shutdown()'s ENOTCONN.
+var errNotConnected = errors.New("the socket is not connected (ENOTCONN)")
+
 // Limits that stop a runaway simulation (a script that keeps a connection
-// busy for ever): no scenario comes near them.
+// busy for ever): no scenario comes near them. A scripted run (RunAll)
+// stops sooner, at runVirtual or runSteps: the longest built-in scenario
+// takes two minutes and a few hundred steps.
 const (
 	maxSteps   = 1 << 22
 	maxVirtual = 24 * time.Hour
+	runVirtual = 10 * time.Minute
+	runSteps   = 100_000
 	recvMax    = 1 << 20
 )
 
@@ -78,6 +88,9 @@ type flight struct {
 	copy  bool          // this is that second copy
 	retx  bool          // a retransmission: its arrival or drop is marked too
 	held  bool          // the link held it back (FaultDelay)
+	// waiting: reordered, it waits for the next segment the same way to
+	// overtake it (or until at).
+	waiting bool
 }
 
 // pend is a step already decided, waiting to be written: the segments an
@@ -105,6 +118,8 @@ type state struct {
 	sentAny  [2]bool
 	synFlags [2]fsm.Flags // the flags of each side's last SYN
 	matched  []int        // per scripted fault: segments seen so far that fit its pattern
+	rdShut   [2]bool      // the application shut its reading side (SHUT_RD)
+	linger0  [2]bool      // SO_LINGER 0 is set: close() aborts
 }
 
 func (st *state) clone() state {
@@ -238,7 +253,7 @@ func (s *Sim) Advance(d time.Duration) { s.AdvanceTo(s.st.now + d) }
 // come true. It returns ErrRunaway past the simulator's limits and an
 // error naming the call if a scripted call fails or never gets to run.
 func (s *Sim) RunAll() error {
-	for n := 0; n < maxSteps; n++ {
+	for n := 0; n < runSteps; n++ {
 		if s.drainOne() {
 			continue
 		}
@@ -257,12 +272,20 @@ func (s *Sim) RunAll() error {
 			}
 			return nil
 		}
-		if at > maxVirtual {
-			return fmt.Errorf("%w: still busy at %v of virtual time", ErrRunaway, maxVirtual)
+		if at > runVirtual {
+			return fmt.Errorf("%w: still busy after %v of virtual time%s", ErrRunaway, runVirtual, s.waitingFor())
 		}
 		s.fire(k, side, at)
 	}
-	return fmt.Errorf("%w: more than %d steps", ErrRunaway, maxSteps)
+	return fmt.Errorf("%w: more than %d steps%s", ErrRunaway, runSteps, s.waitingFor())
+}
+
+// waitingFor names the scripted call still waiting, if any, for an error.
+func (s *Sim) waitingFor() string {
+	if s.st.pc >= len(s.script) {
+		return ""
+	}
+	return fmt.Sprintf(", call %d (%s) still waiting", s.st.pc+1, s.script[s.st.pc])
 }
 
 // evKind is what happens next on the clock.
@@ -381,25 +404,47 @@ func (s *Sim) call(side fsm.Side, c Call) error {
 		data = upper(s.st.got[side])
 		res, err = ep.Send(now, data)
 	case OpRecv:
-		data, res, err = ep.Receive(now, recvMax)
+		data, res, err = ep.Receive(now, cmp.Or(c.Max, recvMax))
 		if err == nil && len(data) > 0 {
 			s.st.got[side] = data
 		}
-		if errors.Is(err, fsm.ErrConnectionClosing) && ep.PeerFinished() {
+		switch {
+		case errors.Is(err, fsm.ErrConnectionClosing) && ep.PeerFinished():
 			// The socket API's end of file: recv() returns 0 once the
 			// peer's FIN has arrived and everything before it is read.
 			err = nil
 			facts = []timeline.Fact{{Kind: timeline.FactRecvEOF, Side: side}}
+		case s.st.rdShut[side] && len(data) == 0 && (err == nil || errors.Is(err, fsm.ErrConnectionClosing)):
+			err = nil
+			facts = []timeline.Fact{{Kind: timeline.FactRecvShutRD, Side: side}}
 		}
+	case OpShutdownRead:
+		// Linux tcp_shutdown acts only on SEND_SHUTDOWN: SHUT_RD sends
+		// nothing and changes no state; recv() stops waiting.
+		if st := ep.State(); st == fsm.Closed || st == fsm.Listen {
+			return fmt.Errorf("%s: %w", c.Label(side, nil), errNotConnected)
+		}
+		res = fsm.Result{From: ep.State(), To: ep.State()}
+		s.st.rdShut[side] = true
+		facts = []timeline.Fact{{Kind: timeline.FactShutRD, Side: side}}
+	case OpLinger0:
+		res = fsm.Result{From: ep.State(), To: ep.State()}
+		s.st.linger0[side] = true
+		facts = []timeline.Fact{{Kind: timeline.FactLinger0, Side: side}}
 	case OpShutdown:
 		res, err = ep.Shutdown(now)
 	case OpClose:
-		res, err = ep.Close(now)
+		if s.st.linger0[side] {
+			res, err = ep.Abort(now) // Linux tcp_close: SO_LINGER 0 disconnects with a RST
+		} else {
+			res, err = ep.Close(now)
+		}
 	case OpAbort:
 		res, err = ep.Abort(now)
 	case OpRestart:
 		res = ep.Restart()
 		s.st.sentAny[side], s.st.synFlags[side] = false, 0
+		s.st.rdShut[side], s.st.linger0[side] = false, false
 	default:
 		return fmt.Errorf("unknown call %v", c.Op)
 	}
@@ -440,6 +485,7 @@ func (s *Sim) send(side fsm.Side, seg fsm.Segment) {
 		s.tl.ISN[side], s.tl.HasISN[side] = seg.Seq, true
 	}
 	f.retx = step.Analysis&timeline.Retransmission != 0
+	s.overtake(dir, f.at)
 	s.applyScriptedFaults(&f)
 	s.enqueue(f)
 	s.emit(step)

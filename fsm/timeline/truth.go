@@ -52,6 +52,9 @@ const (
 	FactSetup      // calls made before the first step [Text: the calls, e.g. "server.listen()"]
 	FactCallFailed // the step's call failed [Text: the error, e.g. "EPIPE (broken pipe)"]
 	FactRecvEOF    // recv() returns 0 [Side: the receiver]
+	FactRecvShutRD // recv() returns 0 on a socket shut down for reading [Side]
+	FactShutRD     // shutdown(SHUT_RD): nothing sent, no state changed [Side]
+	FactLinger0    // SO_LINGER on with a timeout of 0: close() will abort [Side]
 
 	// The echo session.
 
