@@ -10,6 +10,7 @@ import (
 
 	"github.com/tcpviz/tcpviz/capture/kernel"
 	"github.com/tcpviz/tcpviz/capture/live"
+	"github.com/tcpviz/tcpviz/capture/sockets"
 	"github.com/tcpviz/tcpviz/fsm"
 	"github.com/tcpviz/tcpviz/fsm/timeline"
 )
@@ -140,7 +141,7 @@ func New(opts Options) (*Session, error) {
 		addr = netip.AddrPortFrom(a.Addr().Unmap(), a.Port())
 	}
 	if addr.Port() == 0 {
-		a, err := freePort(addr)
+		a, err := sockets.FreePort(addr)
 		if err != nil {
 			return nil, fmt.Errorf("find a free port on %s: %w", addr.Addr(), err)
 		}
@@ -148,7 +149,7 @@ func New(opts Options) (*Session, error) {
 	} else if err := portFree(addr); err != nil {
 		return nil, err
 	}
-	if _, err := kernel.SnapshotFamilies(uint8(family(addr))); err != nil {
+	if _, err := kernel.SnapshotFamilies(uint8(sockets.Family(addr))); err != nil {
 		return nil, err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -180,7 +181,7 @@ func New(opts Options) (*Session, error) {
 
 // portFree reports a busy port by name, with what holds it.
 func portFree(addr netip.AddrPort) error {
-	fd, _, err := listenSocket(addr, true, 1)
+	fd, _, err := sockets.Listen(addr, true, 1)
 	if err != nil {
 		if errors.Is(err, errAddrInUse) {
 			return fmt.Errorf("%s is busy: %s", addr, holders(addr))
