@@ -210,6 +210,15 @@ func (t *Table) OnPort(port uint16) []Socket {
 	return out
 }
 
+// Sockets returns every socket of the snapshot, in no particular order.
+func (t *Table) Sockets() []Socket {
+	out := make([]Socket, 0, len(t.socks))
+	for _, s := range t.socks {
+		out = append(out, s)
+	}
+	return out
+}
+
 // Len returns the number of sockets in the snapshot.
 func (t *Table) Len() int { return len(t.socks) }
 

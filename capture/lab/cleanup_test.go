@@ -20,6 +20,7 @@ import (
 type hostState struct {
 	links []string // interfaces of the host's namespace
 	named []string // /run/netns
+	fds   []string // this process's open files (a socket or TUN left open would hold a namespace)
 }
 
 func takeHostState(t *testing.T) hostState {
@@ -35,6 +36,12 @@ func takeHostState(t *testing.T) hostState {
 	entries, _ := os.ReadDir("/run/netns")
 	for _, e := range entries {
 		h.named = append(h.named, e.Name())
+	}
+	fds, _ := filepath.Glob("/proc/self/fd/*")
+	for _, fd := range fds {
+		if l, err := os.Readlink(fd); err == nil {
+			h.fds = append(h.fds, fd+" "+l)
+		}
 	}
 	slices.Sort(h.links)
 	return h
@@ -69,7 +76,7 @@ func referrers(ns string) []string {
 // left, or anything still refers to the lab's namespaces.
 func checkNothingLeft(t *testing.T, before hostState, namespaces []string) {
 	t.Helper()
-	if after := takeHostState(t); !slices.Equal(after.links, before.links) || !slices.Equal(after.named, before.named) {
+	if after := takeHostState(t); !slices.Equal(after.links, before.links) || !slices.Equal(after.named, before.named) || !slices.Equal(after.fds, before.fds) {
 		t.Errorf("the host changed: %+v, was %+v", after, before)
 	}
 	for _, ns := range namespaces {
@@ -117,7 +124,7 @@ func TestNothingLeftBehind(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			before := takeHostState(t)
-			l, err := New(Config{})
+			l, err := New(Config{OnTransition: func(Transition) {}})
 			if err != nil {
 				t.Fatal(err)
 			}

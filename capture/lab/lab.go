@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/tcpviz/tcpviz/capture/kernel"
 	"github.com/tcpviz/tcpviz/fsm"
 	"github.com/vishvananda/netns"
 )
@@ -25,19 +26,33 @@ var setUp = setUpNamespace
 type Config struct {
 	IPv6 bool // the sides get 2001:db8::1 and ::2 instead of 192.0.2.1 and .2
 	Wire WireConfig
+	// OnTransition, if set, is told of every state change the kernel makes
+	// to a socket of the lab, in order, on a goroutine of the lab's: from
+	// the sock:inet_sock_set_state tracepoint, or where that is not
+	// available (TraceUnavailable says why) by polling sock_diag every Poll
+	// (0: DefaultPoll).
+	OnTransition func(Transition)
+	Poll         time.Duration
 }
 
 // side is one namespace: its thread and its address.
 type side struct {
 	thread *nsThread
 	addr   netip.Addr
+	diag   *diag
 }
 
 // Lab is two network namespaces joined by a Wire.
 type Lab struct {
 	start time.Time
+	mono0 time.Duration // CLOCK_MONOTONIC at start: the tracepoint's clock
 	sides [2]*side
 	wire  *Wire
+
+	tracer   *kernel.Tracer
+	traceErr error
+	poller   *poller
+	timeWait *timeWaitWatch
 
 	closeOnce sync.Once
 }
@@ -48,7 +63,7 @@ func New(cfg Config) (*Lab, error) {
 	if err := CheckPrivileges(); err != nil {
 		return nil, err
 	}
-	l := &Lab{start: time.Now()}
+	l := &Lab{start: time.Now(), mono0: kernel.MonotonicNow()}
 	prefixes := prefix4
 	if cfg.IPv6 {
 		prefixes = prefix6
@@ -59,7 +74,10 @@ func New(cfg Config) (*Lab, error) {
 		if err == nil {
 			l.sides[sd] = &side{thread: t, addr: prefixes[sd].Addr()}
 			err = t.do(func() (err error) {
-				tuns[sd], err = setUp(prefixes[sd])
+				if tuns[sd], err = setUp(prefixes[sd]); err != nil {
+					return err
+				}
+				l.sides[sd].diag, err = newDiag()
 				return err
 			})
 		}
@@ -74,6 +92,7 @@ func New(cfg Config) (*Lab, error) {
 		}
 	}
 	l.wire = newWire(cfg.Wire, l.start, tuns[fsm.Client], tuns[fsm.Server])
+	l.watchKernel(cfg.OnTransition, cfg.Poll)
 	return l, nil
 }
 
@@ -101,17 +120,31 @@ func (l *Lab) Do(s fsm.Side, f func() error) error {
 // namespaces and everything in them die with their last reference. Sockets
 // made with Do must be closed first, or they keep their namespace alive.
 func (l *Lab) Close() error {
+	var err error
 	l.closeOnce.Do(func() {
+		if l.tracer != nil {
+			err = l.tracer.Close()
+		}
+		if l.poller != nil {
+			l.poller.stop()
+		}
+		if l.timeWait != nil {
+			l.timeWait.stop()
+		}
 		l.wire.close()
 		l.stopThreads()
 	})
-	return nil
+	return err
 }
 
 func (l *Lab) stopThreads() {
 	for _, s := range l.sides {
-		if s != nil {
-			s.thread.stop()
+		if s == nil {
+			continue
 		}
+		if s.diag != nil {
+			s.diag.close()
+		}
+		s.thread.stop()
 	}
 }
