@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/tcpviz/tcpviz/capture/kernel"
+	"github.com/tcpviz/tcpviz/capture/sockets"
 	"github.com/tcpviz/tcpviz/fsm"
 	"github.com/tcpviz/tcpviz/fsm/sim"
 	"github.com/tcpviz/tcpviz/fsm/timeline"
@@ -33,7 +34,7 @@ type KernelError struct {
 	Err  error
 }
 
-func (e *KernelError) Error() string { return e.Call + " failed: " + errnoText(e.Err) }
+func (e *KernelError) Error() string { return e.Call + " failed: " + sockets.ErrnoText(e.Err) }
 func (e *KernelError) Unwrap() error { return e.Err }
 
 // call is one socket call made, for the timeline.
@@ -139,12 +140,12 @@ func (s *Session) accept() error {
 	lfd := s.lfd
 	s.mu.Unlock()
 	t0 := time.Now()
-	fd, _, err := acceptSocket(lfd, s.opts.RecvWait)
+	fd, _, err := sockets.Accept(lfd, s.opts.RecvWait)
 	if err != nil {
 		s.mu.Lock()
 		s.cur().serverGone = true
 		s.mu.Unlock()
-		return &RefusedError{"server.accept", "no connection waits in the accept queue (" + errnoText(err) + ")"}
+		return &RefusedError{"server.accept", "no connection waits in the accept queue (" + sockets.ErrnoText(err) + ")"}
 	}
 	acc := sim.Accept()
 	s.mu.Lock()
@@ -158,7 +159,7 @@ func (s *Session) accept() error {
 
 func (s *Session) listen(reuse bool, label string) call {
 	t0 := time.Now()
-	fd, _, err := listenSocket(s.server, reuse, listenBacklog)
+	fd, _, err := sockets.Listen(s.server, reuse, listenBacklog)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c := call{t0: t0, side: fsm.Server, label: label}
@@ -226,7 +227,7 @@ func (s *Session) connect() call {
 	}
 	s.mu.Unlock()
 	t0 := time.Now()
-	fd, local, err := clientSocket(s.server)
+	fd, local, err := sockets.Client(s.server)
 	c := call{t0: t0, side: fsm.Client, label: "client.connect()"}
 	if err != nil {
 		c.err = err
@@ -241,7 +242,7 @@ func (s *Session) connect() call {
 	s.mu.Unlock()
 	conn := sim.Connect()
 	c.simCall = &conn
-	err = connectSocket(fd, s.server)
+	err = sockets.Connect(fd, s.server)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err != nil {
@@ -271,14 +272,14 @@ func (s *Session) send(side fsm.Side, data []byte) call {
 	fd := s.fdOf(side)
 	s.mu.Unlock()
 	t0 := time.Now()
-	err := sendSocket(fd, data)
+	err := sockets.Send(fd, data)
 	sc := sim.Send(string(data))
 	if side == fsm.Server {
 		sc = sim.Echo()
 	}
 	c := call{t0: t0, side: side, label: fmt.Sprintf("%s.send(%q)", side, data), simCall: &sc, err: err}
 	if err != nil {
-		c.facts = append(c.facts, timeline.Fact{Kind: timeline.FactCallFailed, Text: errnoText(err)})
+		c.facts = append(c.facts, timeline.Fact{Kind: timeline.FactCallFailed, Text: sockets.ErrnoText(err)})
 	}
 	return c
 }
@@ -288,8 +289,8 @@ func (s *Session) recv(side fsm.Side) (call, error) {
 	fd := s.fdOf(side)
 	s.mu.Unlock()
 	t0 := time.Now()
-	data, eof, err := recvSocket(fd, s.opts.RecvWait)
-	if errors.Is(err, errWouldBlock) {
+	data, eof, err := sockets.Recv(fd, s.opts.RecvWait)
+	if errors.Is(err, sockets.ErrWouldBlock) {
 		return call{}, fmt.Errorf("%s: the %s has nothing to read", err, side)
 	}
 	rc := sim.Recv()
@@ -298,7 +299,7 @@ func (s *Session) recv(side fsm.Side) (call, error) {
 	defer s.mu.Unlock()
 	switch {
 	case err != nil:
-		c.facts = append(c.facts, timeline.Fact{Kind: timeline.FactCallFailed, Text: errnoText(err)})
+		c.facts = append(c.facts, timeline.Fact{Kind: timeline.FactCallFailed, Text: sockets.ErrnoText(err)})
 	case eof:
 		s.peerEOF[side] = true
 		c.facts = append(c.facts, timeline.Fact{Kind: timeline.FactRecvEOF, Side: side})
@@ -347,7 +348,7 @@ func (s *Session) closeCall(side fsm.Side, abort bool) call {
 		return c
 	}
 	if abort {
-		c.err = abortSocket(fd)
+		c.err = sockets.Abort(fd)
 		c.facts = append(c.facts, timeline.Fact{Kind: timeline.FactAborted})
 	} else {
 		c.err = unix.Close(fd)
@@ -438,7 +439,7 @@ func (s *Session) record(c call) {
 
 // holders says which sockets hold the server's port, and for how long.
 func holders(addr netip.AddrPort) []timeline.Fact {
-	tab, err := kernel.SnapshotFamilies(uint8(family(addr)))
+	tab, err := kernel.SnapshotFamilies(uint8(sockets.Family(addr)))
 	if err != nil {
 		return []timeline.Fact{{Kind: timeline.FactPortUnasked}}
 	}

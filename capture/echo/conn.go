@@ -6,6 +6,7 @@ import (
 
 	"github.com/tcpviz/tcpviz/capture/decode"
 	"github.com/tcpviz/tcpviz/capture/kernel"
+	"github.com/tcpviz/tcpviz/capture/sockets"
 	"github.com/tcpviz/tcpviz/capture/track"
 	"github.com/tcpviz/tcpviz/fsm"
 	"github.com/tcpviz/tcpviz/fsm/sim"
@@ -232,7 +233,7 @@ func (s *Session) kernelStates(tab *kernel.Table, c *conn) (k [2]fsm.State, info
 // attachKernel reads the kernel's states for c onto its last step and says
 // where they disagree with the packets or the prediction. s.mu held.
 func (s *Session) attachKernel(c *conn, unmatched []timeline.Step) {
-	tab, err := kernel.SnapshotFamilies(uint8(family(s.server)))
+	tab, err := kernel.SnapshotFamilies(uint8(sockets.Family(s.server)))
 	last := &c.tl.Steps[len(c.tl.Steps)-1]
 	if err != nil {
 		last.Facts = append(last.Facts, timeline.Fact{Kind: timeline.FactKernelUnasked, Text: err.Error()})
@@ -261,7 +262,7 @@ func (s *Session) pollLocked(now time.Time) {
 		c.sim.AdvanceTo(c.virt(t))
 	}
 	_, touched := s.observeSegs(segs, nil, nil)
-	tab, err := kernel.SnapshotFamilies(uint8(family(s.server)))
+	tab, err := kernel.SnapshotFamilies(uint8(sockets.Family(s.server)))
 	if err != nil {
 		return
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tcpviz/tcpviz/capture/kernel"
+	"github.com/tcpviz/tcpviz/capture/sockets"
 	"github.com/tcpviz/tcpviz/capture/track"
 	"github.com/tcpviz/tcpviz/fsm"
 	"github.com/tcpviz/tcpviz/fsm/narrate"
@@ -145,7 +146,7 @@ func New(opts Options) (*Session, error) {
 		addr = netip.AddrPortFrom(a.Addr().Unmap(), a.Port())
 	}
 	if addr.Port() == 0 {
-		a, err := freePort(addr)
+		a, err := sockets.FreePort(addr)
 		if err != nil {
 			return nil, fmt.Errorf("find a free port on %s: %w", addr.Addr(), err)
 		}
@@ -153,7 +154,7 @@ func New(opts Options) (*Session, error) {
 	} else if err := portFree(addr); err != nil {
 		return nil, err
 	}
-	if _, err := kernel.SnapshotFamilies(uint8(family(addr))); err != nil {
+	if _, err := kernel.SnapshotFamilies(uint8(sockets.Family(addr))); err != nil {
 		return nil, err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -187,7 +188,7 @@ func New(opts Options) (*Session, error) {
 
 // portFree reports a busy port by name, with what holds it.
 func portFree(addr netip.AddrPort) error {
-	fd, _, err := listenSocket(addr, true, 1)
+	fd, _, err := sockets.Listen(addr, true, 1)
 	if err != nil {
 		if errors.Is(err, errAddrInUse) {
 			var why []string

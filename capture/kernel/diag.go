@@ -71,8 +71,20 @@ func Snapshot() (*Table, error) {
 }
 
 // SnapshotFamilies dumps the TCP sockets of the given address families
-// (unix.AF_INET, unix.AF_INET6).
+// (unix.AF_INET, unix.AF_INET6) in the calling thread's network namespace.
 func SnapshotFamilies(families ...uint8) (*Table, error) {
+	return SnapshotWith(nil, families...)
+}
+
+// SnapshotWith is SnapshotFamilies through h, a netlink handle whose
+// NETLINK_INET_DIAG socket was made in another network namespace: it dumps
+// that namespace's sockets, from any thread. A nil h is the calling
+// thread's namespace.
+func SnapshotWith(h *netlink.Handle, families ...uint8) (*Table, error) {
+	dump := netlink.SocketDiagTCPInfo
+	if h != nil {
+		dump = h.SocketDiagTCPInfo
+	}
 	t := &Table{Taken: time.Now(), socks: make(map[key]Socket)}
 	for _, fam := range families {
 		var resp []*netlink.InetDiagTCPInfoResp
@@ -80,7 +92,7 @@ func SnapshotFamilies(families ...uint8) (*Table, error) {
 		// A dump interrupted by a concurrent change of the socket tables
 		// is retried: a snapshot must not miss a socket that exists.
 		for try := 0; try < 3; try++ {
-			resp, err = netlink.SocketDiagTCPInfo(fam)
+			resp, err = dump(fam)
 			if !errors.Is(err, netlink.ErrDumpInterrupted) {
 				break
 			}
@@ -194,6 +206,15 @@ func (t *Table) OnPort(port uint16) []Socket {
 		if k.local.Port() == port {
 			out = append(out, s)
 		}
+	}
+	return out
+}
+
+// Sockets returns every socket of the snapshot, in no particular order.
+func (t *Table) Sockets() []Socket {
+	out := make([]Socket, 0, len(t.socks))
+	for _, s := range t.socks {
+		out = append(out, s)
 	}
 	return out
 }

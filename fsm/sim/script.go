@@ -11,11 +11,30 @@ import (
 	"github.com/tcpviz/tcpviz/fsm/timeline"
 )
 
+// World is what a script's conditions look at: the simulator, or two real
+// kernels joined by tcpviz's wire (capture/lab).
+type World interface {
+	State(side fsm.Side) fsm.State
+	Readable(side fsm.Side) bool     // side has received data its application has not read
+	PeerFinished(side fsm.Side) bool // side has received its peer's FIN
+	Quiet() bool                     // no segment is on the link or waiting to be sent
+	SinceLastCall() time.Duration    // since the previous scripted call ran (since time 0 for the first)
+}
+
+// simWorld is the simulator as a World.
+type simWorld struct{ s *Sim }
+
+func (w simWorld) State(side fsm.Side) fsm.State   { return w.s.st.eps[side].State() }
+func (w simWorld) Readable(side fsm.Side) bool     { return w.s.st.eps[side].Readable() > 0 }
+func (w simWorld) PeerFinished(side fsm.Side) bool { return w.s.st.eps[side].PeerFinished() }
+func (w simWorld) Quiet() bool                     { return w.s.Quiet() }
+func (w simWorld) SinceLastCall() time.Duration    { return w.s.st.now - w.s.st.lastAct }
+
 // Cond is what a scripted call waits for. Make one with Now, InState,
 // Readable, PeerFinished, Quiet, After or All.
 type Cond interface {
-	// met reports whether the condition holds now.
-	met(s *Sim) bool
+	// Met reports whether the condition holds now in w.
+	Met(w World) bool
 	// wake returns when the condition will come true by the clock alone.
 	wake(s *Sim) (time.Duration, bool)
 	// String says it in words, e.g. "the server is ESTABLISHED".
@@ -24,7 +43,7 @@ type Cond interface {
 
 type nowCond struct{}
 
-func (nowCond) met(*Sim) bool                   { return true }
+func (nowCond) Met(World) bool                  { return true }
 func (nowCond) wake(*Sim) (time.Duration, bool) { return 0, false }
 func (nowCond) String() string                  { return "at once" }
 
@@ -37,7 +56,7 @@ type stateCond struct {
 	state fsm.State
 }
 
-func (c stateCond) met(s *Sim) bool                 { return s.st.eps[c.side].State() == c.state }
+func (c stateCond) Met(w World) bool                { return w.State(c.side) == c.state }
 func (c stateCond) wake(*Sim) (time.Duration, bool) { return 0, false }
 func (c stateCond) String() string                  { return fmt.Sprintf("the %s is %s", c.side, c.state) }
 
@@ -46,7 +65,7 @@ func InState(side fsm.Side, st fsm.State) Cond { return stateCond{side, st} }
 
 type readableCond struct{ side fsm.Side }
 
-func (c readableCond) met(s *Sim) bool                 { return s.st.eps[c.side].Readable() > 0 }
+func (c readableCond) Met(w World) bool                { return w.Readable(c.side) }
 func (c readableCond) wake(*Sim) (time.Duration, bool) { return 0, false }
 func (c readableCond) String() string                  { return fmt.Sprintf("the %s has data to read", c.side) }
 
@@ -55,7 +74,7 @@ func Readable(side fsm.Side) Cond { return readableCond{side} }
 
 type finishedCond struct{ side fsm.Side }
 
-func (c finishedCond) met(s *Sim) bool                 { return s.st.eps[c.side].PeerFinished() }
+func (c finishedCond) Met(w World) bool                { return w.PeerFinished(c.side) }
 func (c finishedCond) wake(*Sim) (time.Duration, bool) { return 0, false }
 func (c finishedCond) String() string {
 	return fmt.Sprintf("the %s has received the %s's FIN", c.side, c.side.Peer())
@@ -67,7 +86,7 @@ func PeerFinished(side fsm.Side) Cond { return finishedCond{side} }
 
 type quietCond struct{}
 
-func (quietCond) met(s *Sim) bool                 { return s.Quiet() }
+func (quietCond) Met(w World) bool                { return w.Quiet() }
 func (quietCond) wake(*Sim) (time.Duration, bool) { return 0, false }
 func (quietCond) String() string                  { return "nothing is in flight" }
 
@@ -76,7 +95,7 @@ func Quiet() Cond { return quietCond{} }
 
 type afterCond struct{ d time.Duration }
 
-func (c afterCond) met(s *Sim) bool { return s.st.now >= s.st.lastAct+c.d }
+func (c afterCond) Met(w World) bool { return w.SinceLastCall() >= c.d }
 func (c afterCond) wake(s *Sim) (time.Duration, bool) {
 	return s.st.lastAct + c.d, true
 }
@@ -88,9 +107,9 @@ func After(d time.Duration) Cond { return afterCond{d} }
 
 type allCond []Cond
 
-func (c allCond) met(s *Sim) bool {
+func (c allCond) Met(w World) bool {
 	for _, x := range c {
-		if !x.met(s) {
+		if !x.Met(w) {
 			return false
 		}
 	}
@@ -105,7 +124,7 @@ func (c allCond) wake(s *Sim) (time.Duration, bool) {
 	for _, x := range c {
 		if t, ok := x.wake(s); ok {
 			w, found = max(w, t), true
-		} else if !x.met(s) {
+		} else if !x.Met(simWorld{s}) {
 			return 0, false
 		}
 	}
@@ -131,6 +150,9 @@ type Action struct {
 	Side fsm.Side
 	Call Call
 }
+
+// Cond returns the action's condition: Now when When is nil.
+func (a Action) Cond() Cond { return a.when() }
 
 func (a Action) when() Cond {
 	if a.When == nil {
@@ -161,7 +183,7 @@ func (s *Sim) runScript() (bool, error) {
 		return false, nil
 	}
 	a := s.script[s.st.pc]
-	if !a.when().met(s) {
+	if !a.when().Met(simWorld{s}) {
 		return false, nil
 	}
 	s.st.pc++
