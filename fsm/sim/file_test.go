@@ -83,7 +83,9 @@ func TestUserFiles(t *testing.T) {
 			if sh.States[server] != es {
 				t.Errorf("SHUT_RD moved the server to %v", sh.States[server])
 			}
-			find(t, tl, "recv returns 0 at once", func(s timeline.Step) bool { return s.Call == "server.recv()" && len(s.Facts) == 1 && s.Facts[0].Kind == timeline.FactRecvShutRD })
+			find(t, tl, "recv returns 0 at once", func(s timeline.Step) bool {
+				return s.Call == "server.recv()" && len(s.Facts) == 1 && s.Facts[0].Kind == timeline.FactRecvShutRD
+			})
 		}},
 		{"linger.tcps", []S{cl, ss, es, cl}, []S{li, sr, es, cl}, func(t *testing.T, tl *timeline.Timeline) {
 			c := find(t, tl, "close()", func(s timeline.Step) bool { return s.Call == "client.close()" })
