@@ -22,7 +22,6 @@ var (
 	callWords  = []string{"listen", "connect", "accept", "send", "echo", "recv", "shutdown", "close", "abort", "restart", "setsockopt"}
 	condWords  = []string{"quiet", "after", "client", "server"}
 	sideConds  = []string{"is", "has", "got"}
-	faultWords = []string{"drop", "duplicate", "delay", "reorder"}
 	kindWords  = []string{"segment", "data", "SYN", "SYN,ACK", "ACK", "FIN", "FIN,ACK", "RST", "RST,ACK"}
 	ordWords   = []string{"first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth"}
 	stateWords = func() []string {
@@ -36,13 +35,12 @@ var (
 
 // options are a file's settings of the simulation.
 type options struct {
-	latency  time.Duration // 0: the configuration's
-	isn      [2]fsm.Seq
-	hasISN   [2]bool
-	variant  string // "linux", "rfc" or "" (the configuration's)
-	loss     float64
-	seed     uint64
-	fromFile bool
+	latency time.Duration // 0: the configuration's
+	isn     [2]fsm.Seq
+	hasISN  [2]bool
+	variant string // "linux", "rfc" or "" (the configuration's)
+	loss    float64
+	seed    uint64
 }
 
 // apply changes cfg as the file asks.
