@@ -120,7 +120,7 @@ func (e *Endpoint) arriveSynSent(now time.Duration, seg Segment) Result {
 	e.tcb.SndWnd = seg.Window
 	e.wl1, e.wl2 = seg.Seq, seg.Ack
 	if !ackOK {
-		// Simultaneous open (§3.5, Figure 8): both sides sent a SYN. Answer
+		// Simultaneous open (§3.5, Figure 7): both sides sent a SYN. Answer
 		// with a SYN,ACK that repeats our original ISS; the SYN stays on the
 		// retransmission queue and is resent as SYN,ACK from now on.
 		e.state = SynReceived

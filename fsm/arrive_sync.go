@@ -86,7 +86,7 @@ func (e *Endpoint) expectedRepeat(now time.Duration, seg *Segment, r *Result) bo
 		r.Out = append(r.Out, e.seg(SYN|ACK, e.tcb.ISS, nil))
 		return true
 	case e.state == SynReceived && ctl&(SYN|ACK|RST) == SYN|ACK && seg.Seq == e.tcb.IRS:
-		// Simultaneous open (Figure 8, line 6): the peer's SYN,ACK repeats
+		// Simultaneous open (Figure 7, line 6): the peer's SYN,ACK repeats
 		// the SYN we already have; its ACK is what matters. Take the SYN
 		// as already received and go on with the ACK, as Linux does.
 		seg.Flags &^= SYN

@@ -39,7 +39,7 @@ func TestSegmentArrives(t *testing.T) {
 			"<SEQ=100><ACK=301><CTL=SYN,ACK>", nil},
 		{"§3.10.7.4", "SYN-RECEIVED (passive): in-window SYN: back to LISTEN", "SYN-RECEIVED", []string{"in:<SEQ=305><CTL=SYN>"}, Listen, RcvSynToListen, "", nil},
 		{"§3.10.7.4", "SYN-RECEIVED (active): RST: refused", "SYN-RECEIVED/active", []string{"in:<SEQ=301><CTL=RST>"}, Closed, RcvRstRefused, "", nil},
-		{"Figure 8", "SYN-RECEIVED (active): the peer's SYN,ACK: ESTABLISHED, nothing sent", "SYN-RECEIVED/active", []string{"in:<SEQ=300><ACK=101><CTL=SYN,ACK>"}, Established, RcvAckOfSyn, "", nil},
+		{"Figure 7", "SYN-RECEIVED (active): the peer's SYN,ACK: ESTABLISHED, nothing sent", "SYN-RECEIVED/active", []string{"in:<SEQ=300><ACK=101><CTL=SYN,ACK>"}, Established, RcvAckOfSyn, "", nil},
 		{"RFC 5961 §4", "SYN-RECEIVED (active): in-window SYN: challenge ACK", "SYN-RECEIVED/active", []string{"in:<SEQ=305><CTL=SYN>"}, SynReceived, RcvSynChallenge,
 			"<SEQ=101><ACK=301><CTL=ACK>", nil},
 		{"§3.10.7.4", "SYN-RECEIVED: data with the ACK of the SYN", "SYN-RECEIVED", []string{"in:<SEQ=301><ACK=101><CTL=ACK><DATA=hello>"}, Established, RcvAckOfSyn,

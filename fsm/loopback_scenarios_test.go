@@ -77,7 +77,7 @@ func TestLoopbackNormalClose(t *testing.T) {
 		client timer TIME-WAIT→CLOSED timer-time-wait`)
 }
 
-// TestLoopbackSimultaneousOpen is Figure 8: both sides send a SYN, each
+// TestLoopbackSimultaneousOpen is Figure 7: both sides send a SYN, each
 // answers the other's with SYN,ACK carrying its original ISS, and each
 // SYN,ACK completes the other side's handshake.
 func TestLoopbackSimultaneousOpen(t *testing.T) {

@@ -216,7 +216,7 @@ func (e *Endpoint) Abort(now time.Duration) (Result, error) {
 
 // Restart models the host losing all its state (a crash or reboot): the
 // endpoint is CLOSED at once and sends nothing. The peer finds out when its
-// next segment meets a RST (§3.5.2, half-open connections).
+// next segment meets a RST (§3.5.1, half-open connections).
 func (e *Endpoint) Restart() Result {
 	r := e.result()
 	e.reset()

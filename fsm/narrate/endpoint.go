@@ -34,16 +34,16 @@ func init() {
 			zh: "{sidezh}在还有未读数据时调用 {call}，因此不发 FIN，而是发送 RST 并直接进入 CLOSED：必须让{peerzh}知道它发来的数据没有被应用程序读取（RFC 2525 §2.17，Linux 的做法）。",
 		},
 		fsm.AppShutdown: {
-			en: "The {side} calls {call} (shutdown(SHUT_WR), a half-close): it sends a FIN after its queued data and moves {from} → {to}, but keeps reading whatever the {peer} still sends (§3.10.4).",
-			zh: "{sidezh}调用 {call}（shutdown(SHUT_WR)，半关闭）：发完缓冲区的数据后发送 FIN，状态 {from} → {to}，但仍可继续接收{peerzh}发来的数据（§3.10.4）。",
+			en: "The {side} calls {call}, a half-close: it sends a FIN after its queued data and moves {from} → {to}, but keeps reading whatever the {peer} still sends (§3.10.4).",
+			zh: "{sidezh}调用 {call}（半关闭）：发完缓冲区的数据后发送 FIN，状态 {from} → {to}，但仍可继续接收{peerzh}发来的数据（§3.10.4）。",
 		},
 		fsm.AppAbort: {
 			en: "The {side} aborts the connection (ABORT, §3.10.5, e.g. close() with SO_LINGER 0): unsent data is thrown away, a RST tells the {peer} if the connection was synchronized, and it goes to CLOSED at once with no TIME-WAIT.",
 			zh: "{sidezh}中止连接（ABORT，§3.10.5，例如设置 SO_LINGER 为 0 后调用 close()）：丢弃未发送的数据，若连接已同步则发送 RST 通知{peerzh}，并立即进入 CLOSED，不经过 TIME-WAIT。",
 		},
 		fsm.AppRestart: {
-			en: "The {side}'s host crashes or reboots and loses every connection without sending a thing: the {peer} still believes the connection is open (a half-open connection, §3.5.2) until its next segment meets a RST.",
-			zh: "{sidezh}的主机崩溃或重启，丢失了所有连接状态且没有发出任何报文：{peerzh}仍以为连接是打开的（半开连接，§3.5.2），直到它的下一个报文收到 RST。",
+			en: "The {side}'s host crashes or reboots and loses every connection without sending a thing: the {peer} still believes the connection is open (a half-open connection, §3.5.1) until its next segment meets a RST.",
+			zh: "{sidezh}的主机崩溃或重启，丢失了所有连接状态且没有发出任何报文：{peerzh}仍以为连接是打开的（半开连接，§3.5.1），直到它的下一个报文收到 RST。",
 		},
 		fsm.AppAccept: {
 			en: "The {side} calls {call}: the application takes a connection the kernel has already ESTABLISHED; accept() itself sends nothing, as the three-way handshake (§3.5) finished without it.",
@@ -52,7 +52,7 @@ func init() {
 
 		// SEGMENT ARRIVES.
 		fsm.RcvInClosed: {
-			en: "A {flags} segment reaches the {side}, which has no such connection (CLOSED), so it answers with a RST that tells the {peer} to give up (§3.10.7.1).",
+			en: "The {flags} segment reaches the {side}, which has no such connection (CLOSED), so it answers with a RST that tells the {peer} to give up (§3.10.7.1).",
 			zh: "{flags} 报文到达{sidezh}，但它没有对应的连接（CLOSED），于是回复 RST，让{peerzh}放弃（§3.10.7.1）。",
 		},
 		fsm.RcvSynInListen: {
@@ -72,8 +72,8 @@ func init() {
 			zh: "{sidezh}收到确认了自己 SYN 的 SYN,ACK（ack={rack}）：双方的初始序列号都已知，于是发送三次握手的最后一个 ACK，进入 ESTABLISHED（§3.10.7.3）。",
 		},
 		fsm.RcvSynSimultaneous: {
-			en: "The {side} in SYN-SENT receives a SYN with no ACK: both sides opened at once (a simultaneous open), so it answers with a SYN,ACK that repeats its original ISS and enters SYN-RECEIVED (§3.10.7.3, Figure 8).",
-			zh: "处于 SYN-SENT 的{sidezh}收到不带 ACK 的 SYN：双方同时发起了连接（同时打开），于是它用原来的 ISS 回复 SYN,ACK，进入 SYN-RECEIVED（§3.10.7.3，图 8）。",
+			en: "The {side} in SYN-SENT receives a SYN with no ACK: both sides opened at once (a simultaneous open), so it answers with a SYN,ACK that repeats its original ISS and enters SYN-RECEIVED (§3.10.7.3, Figure 7).",
+			zh: "处于 SYN-SENT 的{sidezh}收到不带 ACK 的 SYN：双方同时发起了连接（同时打开），于是它用原来的 ISS 回复 SYN,ACK，进入 SYN-RECEIVED（§3.10.7.3，图 7）。",
 		},
 		fsm.RcvRstRefused: {
 			en: "The {side} receives a RST that acknowledges its SYN: nothing is listening on the {peer}'s port, so the connection is refused (ECONNREFUSED) and the {side} is CLOSED (§3.10.7.3).",

@@ -33,7 +33,7 @@
 //   - A SYN's receiver stays LISTEN until it answers: whether anything
 //     listens shows only in the answer (SYN,ACK, or a RST: refused, and the
 //     side was CLOSED all along).
-//   - SYNs that cross (simultaneous open, Figure 8): a bare SYN from a side
+//   - SYNs that cross (simultaneous open, Figure 7): a bare SYN from a side
 //     whose peer is in SYN-SENT was sent before the peer's SYN arrived;
 //     both sides are SYN-RECEIVED when the second SYN is seen.
 //   - FINs that cross (simultaneous close, Figure 13): every segment of a

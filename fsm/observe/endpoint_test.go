@@ -330,7 +330,7 @@ func TestObserverAgreesWithEndpoints(t *testing.T) {
 		{name: "simultaneous close", rfc: "§3.6 Figure 13",
 			run:  func(s *shuttle) { open(s); exchange(s); s.close(C); s.close(S); s.flush() },
 			endC: fsm.TimeWait, endS: fsm.TimeWait},
-		{name: "simultaneous open", rfc: "§3.5 Figure 8",
+		{name: "simultaneous open", rfc: "§3.5 Figure 7",
 			run: func(s *shuttle) {
 				s.connect(C)
 				s.connect(S)
@@ -526,7 +526,7 @@ func TestObserverAgreesWithEndpointsRandom(t *testing.T) {
 		}
 		switch seed % 5 {
 		case 1:
-			// Simultaneous open (Figure 8).
+			// Simultaneous open (Figure 7).
 			s.connect(fsm.Client)
 			s.connect(fsm.Server)
 		case 2:

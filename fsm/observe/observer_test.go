@@ -96,7 +96,7 @@ func TestObserveOpenAndClose(t *testing.T) {
 		done: true,
 	}, {
 		name: "simultaneous open",
-		rfc:  "RFC 9293 §3.5 Figure 8",
+		rfc:  "RFC 9293 §3.5 Figure 7",
 		steps: []step{
 			seg(C, SYN, 100, 0, 0).want(SS, LI),
 			seg(S, SYN, 300, 0, 0).want(SR, SR).because(fsm.RcvSynSimultaneous, fsm.RcvSynSimultaneous),

@@ -197,7 +197,7 @@ func (o *Observer) sentSyn(t time.Duration, x fsm.Side, seg *fsm.Segment, u *Upd
 		X.bits = X.bits&^bitPassive | bitISN
 		o.set(u, t, x, fsm.SynSent, fsm.ObsSynSent)
 		if Y.state == fsm.SynSent {
-			// Simultaneous open (Figure 8): the peer's SYN, seen earlier and
+			// Simultaneous open (Figure 7): the peer's SYN, seen earlier and
 			// not answered, was in flight when this one was sent, or x would
 			// have answered it with SYN,ACK. The SYNs crossed: each arrives
 			// in SYN-SENT and moves its receiver to SYN-RECEIVED (§3.10.7.3,
@@ -254,7 +254,7 @@ func (o *Observer) sentSynAck(t time.Duration, x fsm.Side, seg *fsm.Segment, u *
 		o.set(u, t, x, fsm.SynReceived, fsm.ObsSynAckSent)
 	case fsm.SynSent:
 		// It had sent a bare SYN: the peer's SYN reached it in SYN-SENT
-		// (simultaneous open, Figure 8 line 5).
+		// (simultaneous open, Figure 7 line 5).
 		o.set(u, t, x, fsm.SynReceived, fsm.RcvSynSimultaneous)
 	case fsm.SynReceived:
 		if !X.has(bitISN) {
@@ -266,7 +266,7 @@ func (o *Observer) sentSynAck(t time.Duration, x fsm.Side, seg *fsm.Segment, u *
 		} else if X.has(bitPassive) {
 			u.Why[x] = fsm.ObsRetransmitted
 		}
-		// Otherwise this is Figure 8's SYN,ACK after a simultaneous open.
+		// Otherwise this is Figure 7's SYN,ACK after a simultaneous open.
 	default:
 		if X.has(bitPassive) {
 			// The server repeats its SYN,ACK after the handshake's ACK was
@@ -274,7 +274,7 @@ func (o *Observer) sentSynAck(t time.Duration, x fsm.Side, seg *fsm.Segment, u *
 			u.Why[x] = fsm.ObsRetransmitted
 			X.bits |= bitLoss
 		}
-		// Otherwise the crossing SYN,ACK of a simultaneous open (Figure 8
+		// Otherwise the crossing SYN,ACK of a simultaneous open (Figure 7
 		// lines 6 and 7), sent while x was still SYN-RECEIVED.
 	}
 }
@@ -403,7 +403,7 @@ func (o *Observer) rcvAck(t time.Duration, y fsm.Side, seg *fsm.Segment, u *Upda
 	case fsm.SynReceived:
 		switch {
 		case Y.acksSyn(ack):
-			// With SYN too, Figure 8's SYN,ACK after a simultaneous open:
+			// With SYN too, Figure 7's SYN,ACK after a simultaneous open:
 			// the SYN is the one y has, its ACK is what moves y.
 			o.set(u, t, y, fsm.Established, fsm.RcvAckOfSyn)
 		case Y.has(bitISN) && !syn:

@@ -85,7 +85,7 @@ func TestScenarioStateSequences(t *testing.T) {
 			serverMust: []fsm.Reason{fsm.AppClose, fsm.RcvAckOfFin, fsm.RcvFin, fsm.TimerTimeWait},
 		},
 		{
-			name: "simultaneous-open", rfc: "§3.5 Figure 8: SYN-SENT → SYN-RECEIVED → ESTABLISHED on both sides",
+			name: "simultaneous-open", rfc: "§3.5 Figure 7: SYN-SENT → SYN-RECEIVED → ESTABLISHED on both sides",
 			client: []S{cl, ss, sr, es, fw1, fw2, tw, cl}, server: []S{cl, ss, sr, es, cw, la, cl},
 			clientMust: []fsm.Reason{fsm.RcvSynSimultaneous},
 			serverMust: []fsm.Reason{fsm.RcvSynSimultaneous},
