@@ -4,7 +4,10 @@ import "fmt"
 
 // LinkType is a LINKTYPE_ value of a pcap or pcapng file (tcpdump.org's
 // link-layer header types). gopacket's layers.LinkType is a uint8 and
-// cannot hold LINUX_SLL2 (276), so tcpviz keeps its own.
+// cannot hold LINUX_SLL2 (276), so tcpviz keeps its own. Its names are
+// libpcap's (what `tcpdump -L` prints) rather than gopacket's, which are
+// other words ("Linux SLL", "RadioTap") and "UnknownLinkType" for most of
+// the types below: an error must name the link type as the user's tools do.
 type LinkType uint16
 
 // The link types tcpviz reads.
