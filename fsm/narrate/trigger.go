@@ -37,7 +37,7 @@ func Trigger(tl *timeline.Timeline, i int, side fsm.Side) string {
 		if s.Actor != side {
 			return ""
 		}
-		what = timerLabel(s.Why[side])
+		what = TimerLabel(s.Why[side])
 	case timeline.Send:
 		if s.Dir.From() != side {
 			return ""
@@ -117,23 +117,6 @@ func rcvLabel(seg fsm.Segment, why fsm.Reason) string {
 		return "FIN+ACK"
 	}
 	return segLabel(seg)
-}
-
-// timerLabel names a timer by what it did.
-func timerLabel(why fsm.Reason) string {
-	switch why {
-	case fsm.TimerTimeWait:
-		return "timeout 2MSL"
-	case fsm.TimerRetransmit:
-		return "timeout RTO"
-	case fsm.TimerGiveUp:
-		return "give up"
-	case fsm.TimerFinWait2:
-		return "timeout FIN-WAIT-2"
-	case fsm.TimerPersist:
-		return "persist"
-	}
-	return "timeout"
 }
 
 // callName reduces a socket call such as `client.send("hello")` to its

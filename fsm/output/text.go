@@ -5,9 +5,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"strconv"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/tcpviz/tcpviz/fsm"
@@ -19,7 +17,7 @@ import (
 // between the two endpoints, the server's state. The note goes on its own
 // line below, indented to the arrow.
 const (
-	colTime  = 9
+	colTime  = 10
 	colEvent = 8 // "segment" and a space
 	colState = 13
 	colArrow = 46
@@ -75,7 +73,7 @@ func (tw *TextWriter) writeHeader(tl *timeline.Timeline, suffix string) {
 		title += ": "
 	}
 	fmt.Fprintf(tw.w, "%s%s %s %s%s\n", title, tl.Conn.Client, "→", tl.Conn.Server, suffix)
-	line := padLeft("t (ms)", colTime) + "  " + pad("event", colEvent) + pad("CLIENT", colState) +
+	line := padLeft("t", colTime) + "  " + pad("event", colEvent) + pad("CLIENT", colState) +
 		center("", colArrow) + " SERVER"
 	fmt.Fprintln(tw.w, strings.TrimRight(line, " "))
 }
@@ -91,7 +89,7 @@ func (tw *TextWriter) WriteLine(line string) {
 // built in a buffer the writer reuses: a capture writes a million of them.
 func (tw *TextWriter) WriteStep(tl *timeline.Timeline, i int) {
 	s := &tl.Steps[i]
-	b := appendPadLeft(tw.line[:0], formatMs(s.T), colTime)
+	b := appendPadLeft(tw.line[:0], narrate.FormatT(s.T), colTime)
 	b = append(b, "  "...)
 	b = appendPad(b, s.Event.String(), colEvent)
 	b = appendPad(b, s.States[fsm.Client].String(), colState)
@@ -136,9 +134,9 @@ func (tw *TextWriter) appendMiddle(b []byte, tl *timeline.Timeline, s *timeline.
 	case timeline.App:
 		return append(b, s.Call...)
 	case timeline.Timer:
-		return append(append(b, s.Actor.String()...), " timer"...)
+		return append(append(append(b, s.Actor.String()...), ' '), narrate.TimerLabel(s.Why[s.Actor])...)
 	}
-	label := SegmentLabel(tl, s, tw.opts.Absolute)
+	label := narrate.SegmentLabel(tl, s, tw.opts.Absolute)
 	var marks string
 	switch {
 	case s.Analysis&timeline.Retransmission != 0 && s.Analysis&timeline.Duplicate != 0:
@@ -175,38 +173,6 @@ func (tw *TextWriter) appendMiddle(b []byte, tl *timeline.Timeline, s *timeline.
 		b = append(b, head...)
 	}
 	return b
-}
-
-// SegmentLabel returns a segment step's flags, sequence numbers (relative
-// to the ISNs where known, unless absolute) and length, e.g.
-// "SYN,ACK seq=0 ack=1 len=0". The ack is shown only when ACK is set.
-func SegmentLabel(tl *timeline.Timeline, s *timeline.Step, absolute bool) string {
-	seq, ack := uint32(s.Seg.Seq), uint32(s.Seg.Ack)
-	if !absolute {
-		if v, ok := tl.RelSeq(s); ok {
-			seq = v
-		}
-		if v, ok := tl.RelAck(s); ok {
-			ack = v
-		}
-	}
-	b := make([]byte, 0, 48)
-	b = append(b, s.Seg.Flags.String()...)
-	b = append(b, " seq="...)
-	b = strconv.AppendUint(b, uint64(seq), 10)
-	if s.Seg.Flags.Has(fsm.ACK) {
-		b = append(b, " ack="...)
-		b = strconv.AppendUint(b, uint64(ack), 10)
-	}
-	b = append(b, " len="...)
-	b = strconv.AppendUint(b, uint64(s.Seg.Len), 10)
-	return string(b)
-}
-
-// formatMs writes a duration in milliseconds with one decimal, e.g. "10.0".
-func formatMs(d time.Duration) string {
-	us := d.Microseconds()
-	return strconv.FormatInt(us/1000, 10) + "." + strconv.FormatInt((us%1000)/100, 10)
 }
 
 // appendPad appends s and spaces to n runes, or s and one space if it is

@@ -17,9 +17,9 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/tcpviz/tcpviz/fsm"
+	"github.com/tcpviz/tcpviz/fsm/narrate"
 	"github.com/tcpviz/tcpviz/fsm/timeline"
 	"github.com/tcpviz/tcpviz/tui/index"
-	"github.com/tcpviz/tcpviz/tui/ladder"
 	"github.com/tcpviz/tcpviz/tui/styles"
 )
 
@@ -298,7 +298,7 @@ func row(c *Conn) table.Row {
 		states(c),
 		strconv.Itoa(c.Segments),
 		strconv.FormatUint(c.Bytes, 10),
-		ladder.FormatT(c.Last - c.First),
+		narrate.FormatT(c.Last - c.First),
 		flagText(c.Flags),
 	}
 }

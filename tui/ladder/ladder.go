@@ -1,16 +1,14 @@
 package ladder
 
 import (
-	"fmt"
-	"strconv"
 	"strings"
-	"time"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/tcpviz/tcpviz/fsm"
+	"github.com/tcpviz/tcpviz/fsm/narrate"
 	"github.com/tcpviz/tcpviz/fsm/timeline"
 	"github.com/tcpviz/tcpviz/tui/index"
 	"github.com/tcpviz/tcpviz/tui/styles"
@@ -234,7 +232,7 @@ func (m Model) row(l layout, r int, current bool) string {
 		b.WriteString(" ")
 	}
 	if l.timeW > 0 {
-		b.WriteString(m.p.dim.Render(pad(FormatT(s.T), l.timeW, true)) + " ")
+		b.WriteString(m.p.dim.Render(pad(narrate.FormatT(s.T), l.timeW, true)) + " ")
 	}
 	var left, right string
 	if l.stateW > 0 {
@@ -283,7 +281,7 @@ func (m Model) area(w int, row index.Row, s *timeline.Step, current bool) string
 	case index.KindApp:
 		return m.event(w, s.Actor, "◆", s.CallWithoutSide(), event)
 	case index.KindTimer:
-		return m.event(w, s.Actor, "◷", TimerLabel(s.Why[s.Actor]), event)
+		return m.event(w, s.Actor, "◷", narrate.TimerLabel(s.Why[s.Actor]), event)
 	}
 	return m.segment(w, row, s, current)
 }
@@ -356,31 +354,14 @@ func (m Model) headPaint(dropped bool, def styles.Paint) styles.Paint {
 	return def
 }
 
-// Label is the text on a segment's arrow: flags, seq, ack, len and a
-// payload preview, relative unless absolute numbers were asked for.
+// Label is the text on a segment's arrow: narrate's label and a payload
+// preview, relative unless absolute numbers were asked for.
 func (m Model) Label(s *timeline.Step) string {
-	var b strings.Builder
-	b.WriteString(s.Seg.Flags.String())
-	seq, ack := uint32(s.Seg.Seq), uint32(s.Seg.Ack)
-	if !m.abs {
-		if v, ok := m.tl.RelSeq(s); ok {
-			seq = v
-		}
-		if v, ok := m.tl.RelAck(s); ok {
-			ack = v
-		}
+	l := narrate.SegmentLabel(m.tl, s, m.abs)
+	if s.Seg.Len > 0 && len(s.Seg.Payload) > 0 {
+		l += " " + Preview(s.Seg.Payload, 12)
 	}
-	b.WriteString(" seq=" + strconv.FormatUint(uint64(seq), 10))
-	if s.Seg.Flags.Has(fsm.ACK) {
-		b.WriteString(" ack=" + strconv.FormatUint(uint64(ack), 10))
-	}
-	if s.Seg.Len > 0 {
-		b.WriteString(" len=" + strconv.FormatUint(uint64(s.Seg.Len), 10))
-		if len(s.Seg.Payload) > 0 {
-			b.WriteString(" " + Preview(s.Seg.Payload, 12))
-		}
-	}
-	return b.String()
+	return l
 }
 
 // Preview quotes up to n bytes of payload, printable ASCII only.
@@ -405,36 +386,6 @@ func Preview(p []byte, n int) string {
 	}
 	b.WriteByte('"')
 	return b.String()
-}
-
-// TimerLabel names the timer behind reason r.
-func TimerLabel(r fsm.Reason) string {
-	switch r {
-	case fsm.TimerRetransmit:
-		return "RTO"
-	case fsm.TimerGiveUp:
-		return "RTO give up"
-	case fsm.TimerTimeWait:
-		return "2MSL"
-	case fsm.TimerFinWait2:
-		return "FIN-WAIT-2 timeout"
-	}
-	return "timer"
-}
-
-// FormatT is a compact time: "0", "10ms", "1.25s", "2m0s".
-func FormatT(d time.Duration) string {
-	switch {
-	case d == 0:
-		return "0"
-	case d < time.Millisecond:
-		return fmt.Sprintf("%dµs", d.Microseconds())
-	case d < time.Second:
-		return strconv.FormatFloat(float64(d)/float64(time.Millisecond), 'f', -1, 64) + "ms"
-	case d < time.Minute:
-		return strconv.FormatFloat(d.Seconds(), 'f', 3, 64) + "s"
-	}
-	return d.Truncate(time.Second).String()
 }
 
 // pad fits s in w cells, right-aligned when right is set.

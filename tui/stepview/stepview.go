@@ -451,7 +451,7 @@ func (m Model) Header() string {
 	parts := []string{
 		m.st.Header.Render(m.source),
 		k("step ") + m.st.Header.Render(fmt.Sprintf("%d/%d", m.cur+1, n)),
-		k("t=") + m.st.Header.Render(ladder.FormatT(t)),
+		k("t=") + m.st.Header.Render(narrate.FormatT(t)),
 		m.st.Header.Render(state),
 		k("speed ") + m.st.Header.Render(speedLabel(Speeds[m.speed])),
 		k(nums),
