@@ -3,6 +3,7 @@ package bench
 import (
 	"bufio"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,9 +14,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tcpviz/tcpviz/capture/feed"
 	"github.com/tcpviz/tcpviz/capture/pcapfile"
 	"github.com/tcpviz/tcpviz/capture/track"
 	"github.com/tcpviz/tcpviz/fsm"
+	"github.com/tcpviz/tcpviz/fsm/narrate"
 )
 
 // Conns is the size of the benchmark capture: 100,000 connections, 1,000,000
@@ -217,4 +220,34 @@ func secs(d time.Duration) string { return fmt.Sprintf("%.2f s", d.Seconds()) }
 
 func rate(pkts int, d time.Duration) string {
 	return fmt.Sprintf("%.2f M", float64(pkts)/d.Seconds()/1e6)
+}
+
+// benchmarkFeed is `tcpviz replay FILE --format F > /dev/null` in process:
+// the same file through capture/feed, the one wiring the binary uses.
+func benchmarkFeed(b *testing.B, out func() feed.Output) {
+	path, pkts := capture(b)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		r, err := pcapfile.Open(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := feed.Run(feed.File{R: r}, out(), nil); err != nil {
+			b.Fatal(err)
+		}
+		r.Close()
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(pkts)*float64(b.N)/b.Elapsed().Seconds(), "pkts/s")
+}
+
+// BenchmarkReplayJSON: --format json to /dev/null.
+func BenchmarkReplayJSON(b *testing.B) {
+	benchmarkFeed(b, func() feed.Output { return feed.JSON(io.Discard, narrate.EN) })
+}
+
+// BenchmarkReplayText: --format text to /dev/null.
+func BenchmarkReplayText(b *testing.B) {
+	benchmarkFeed(b, func() feed.Output { return feed.Text(io.Discard, narrate.EN) })
 }
