@@ -106,8 +106,19 @@ func TestJSONNumbersEachConnectionsSteps(t *testing.T) {
 	if _, err := Run(fileSource(t, bytes.NewReader(data), int64(len(data))), JSON(&out, narrate.EN), nil); err != nil {
 		t.Fatal(err)
 	}
+	next, lines := stepsPerConn(t, &out)
+	if len(next) != 50 || lines != 500 {
+		t.Errorf("%d connections, %d lines", len(next), lines)
+	}
+}
+
+// stepsPerConn reads JSON Lines, checks that each connection's steps are
+// numbered 0, 1, 2, … in order, and returns the steps per connection and
+// the lines read.
+func stepsPerConn(t *testing.T, r io.Reader) (map[string]int, int) {
+	t.Helper()
 	next := map[string]int{}
-	sc := bufio.NewScanner(&out)
+	sc := bufio.NewScanner(r)
 	sc.Buffer(nil, 1<<20)
 	lines := 0
 	for sc.Scan() {
@@ -124,9 +135,7 @@ func TestJSONNumbersEachConnectionsSteps(t *testing.T) {
 		next[l.Conn]++
 		lines++
 	}
-	if len(next) != 50 || lines != 500 {
-		t.Errorf("%d connections, %d lines", len(next), lines)
-	}
+	return next, lines
 }
 
 type failingWriter struct{ n int }

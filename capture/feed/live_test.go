@@ -1,9 +1,7 @@
 package feed
 
 import (
-	"bufio"
 	"bytes"
-	"encoding/json"
 	"io"
 	"net"
 	"os"
@@ -132,22 +130,7 @@ func TestLiveStreamsAsReplayDoes(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	next := map[string]int{}
-	sc := bufio.NewScanner(strings.NewReader(jsonOut.String()))
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		var l struct {
-			Step int    `json:"step"`
-			Conn string `json:"conn"`
-		}
-		if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
-			t.Fatal(err)
-		}
-		if l.Step != next[l.Conn] {
-			t.Errorf("%s: step %d, want %d", l.Conn, l.Step, next[l.Conn])
-		}
-		next[l.Conn]++
-	}
+	next, _ := stepsPerConn(t, strings.NewReader(jsonOut.String()))
 	if len(next) != 2 {
 		t.Errorf("%d connections in the JSON, want 2", len(next))
 	}
